@@ -1,0 +1,20 @@
+# Source lists, one per stage (used twice: normal and sanitizer builds).
+set(NNCC_IR_SOURCES
+  ir/types.cpp ir/attributes.cpp ir/ops.cpp ir/shape_rules.cpp ir/module.cpp
+  ir/builder.cpp ir/printer.cpp ir/dot_printer.cpp ir/ir_lexer.cpp ir/ir_parser.cpp ir/verifier.cpp
+  ir/source.cpp ir/diagnostics.cpp ir/suggest.cpp)
+list(TRANSFORM NNCC_IR_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
+set(NNCC_FRONTEND_SOURCES
+  frontend/lexer.cpp frontend/parser.cpp frontend/ast_printer.cpp frontend/sema.cpp
+  frontend/lower_to_ir.cpp frontend/decl_checks.cpp frontend/call_args.cpp frontend/frontend.cpp)
+list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
+set(NNCC_COMPILER_SOURCES
+  compiler/passes/pass_registry.cpp compiler/passes/verify.cpp)
+list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
+set(NNCC_TOOL_SOURCES
+  tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
+  tools/nncc/common.cpp)
+list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

@@ -1,0 +1,42 @@
+#include "compiler/passes/pass_registry.h"
+
+#include "ir/printer.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace nncc::compiler {
+
+namespace {
+const PassInfo kPasses[] = {
+#define PASS(id, name, description) {name, description, &run_##id},
+#include "compiler/passes/passes.def"
+};
+} // namespace
+
+std::span<const PassInfo> all_passes() { return kPasses; }
+
+const PassInfo *find_pass(std::string_view name) {
+  for (const PassInfo &p : kPasses)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,
+                  const PipelineOptions &options, std::string &trace, std::vector<std::string> &errors) {
+  for (const PassInfo *pass : passes) {
+    PassContext ctx{module, {}};
+    for (const auto &fn : module.functions()) pass->run(*fn, ctx);
+    if (!ctx.errors.empty()) {
+      for (std::string &e : ctx.errors) errors.push_back(fmt::format("after pass '{}': {}", pass->name, e));
+      return false;
+    }
+    bool print = options.print_after_all ||
+                 std::find(options.print_after.begin(), options.print_after.end(), pass->name) !=
+                     options.print_after.end();
+    if (print) trace += fmt::format("# *** IR after pass '{}' ***\n{}", pass->name, ir::print_module(module));
+  }
+  return true;
+}
+
+} // namespace nncc::compiler

@@ -1,0 +1,43 @@
+// The pass registry: every pass by name (from passes.def), and a runner
+// that applies a list of them with --print-after / --print-after-all.
+#pragma once
+#include "ir/module.h"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nncc::compiler {
+
+struct PassContext {
+  ir::Module &module;
+  std::vector<std::string> errors; // a pass that fails says why here
+};
+
+using PassFn = void (*)(ir::Function &, PassContext &);
+
+struct PassInfo {
+  std::string_view name;
+  std::string_view description;
+  PassFn run;
+};
+
+#define PASS(id, name, description) void run_##id(ir::Function &, PassContext &);
+#include "compiler/passes/passes.def"
+
+std::span<const PassInfo> all_passes();
+const PassInfo *find_pass(std::string_view name);
+
+struct PipelineOptions {
+  bool print_after_all = false;
+  std::vector<std::string> print_after; // pass names
+};
+
+/// Runs `passes` in order over every function of the module. The IR printed
+/// after passes (as asked by `options`) is appended to `trace`. Stops at the
+/// first pass that reports errors; returns false then.
+bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,
+                  const PipelineOptions &options, std::string &trace, std::vector<std::string> &errors);
+
+} // namespace nncc::compiler

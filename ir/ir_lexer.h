@@ -1,0 +1,33 @@
+// Tokens of the text IR (.nnir).
+#pragma once
+#include "ir/source.h"
+
+#include <string>
+#include <string_view>
+
+namespace nncc::ir {
+
+enum class IrTok { End, Error, Ident, ValueRef, Symbol, Integer, Float, String, Punct };
+
+struct IrToken {
+  IrTok kind = IrTok::End;
+  std::string text; // identifier / name without sigil / unescaped string / punct
+  Location loc;
+};
+
+class IrLexer {
+public:
+  IrLexer(std::string_view text, uint32_t file) : text_(text), file_(file) {}
+  IrToken next();
+
+private:
+  char peek(size_t k = 0) const { return pos_ + k < text_.size() ? text_[pos_ + k] : '\0'; }
+  void advance();
+
+  std::string_view text_;
+  uint32_t file_;
+  size_t pos_ = 0;
+  uint32_t line_ = 1, col_ = 1;
+};
+
+} // namespace nncc::ir

@@ -1,0 +1,94 @@
+#include "ir/module.h"
+
+namespace nncc::ir {
+namespace {
+
+template <typename Kind> std::vector<DeclKindInfo<Kind>> make_table(
+    std::initializer_list<std::pair<std::string_view, const char *>> rows) {
+  std::vector<DeclKindInfo<Kind>> table;
+  int i = 0;
+  for (auto [name, attrs] : rows) table.push_back({static_cast<Kind>(i++), name, parse_attr_specs(attrs)});
+  return table;
+}
+
+const std::vector<DeclKindInfo<InitKind>> &init_table() {
+  static const auto table = make_table<InitKind>({
+#define INIT(Enum, spelling, attrs) {spelling, attrs},
+#include "ir/initializers.def"
+  });
+  return table;
+}
+
+const std::vector<DeclKindInfo<OptimizerKind>> &optimizer_table() {
+  static const auto table = make_table<OptimizerKind>({
+#define OPTIMIZER(Enum, spelling, attrs) {spelling, attrs},
+#include "ir/optimizers.def"
+  });
+  return table;
+}
+
+} // namespace
+
+std::span<const DeclKindInfo<InitKind>> all_initializers() { return init_table(); }
+std::span<const DeclKindInfo<OptimizerKind>> all_optimizers() { return optimizer_table(); }
+const DeclKindInfo<InitKind> &init_info(InitKind k) { return init_table()[static_cast<size_t>(k)]; }
+const DeclKindInfo<OptimizerKind> &optimizer_info(OptimizerKind k) {
+  return optimizer_table()[static_cast<size_t>(k)];
+}
+
+Value *Function::add_argument(ValueKind kind, std::string name, Type type, Location loc) {
+  auto v = std::make_unique<Value>();
+  v->kind = kind;
+  v->name = std::move(name);
+  v->type = std::move(type);
+  v->loc = loc;
+  args_.push_back(v.get());
+  storage_.push_back(std::move(v));
+  return args_.back();
+}
+
+Value *Function::append(OpKind op, std::vector<Value *> operands, Attrs attrs, Type type,
+                        std::string name, Location loc) {
+  auto v = std::make_unique<Value>();
+  v->kind = ValueKind::Op;
+  v->op = op;
+  v->operands = std::move(operands);
+  v->attrs = std::move(attrs);
+  v->type = std::move(type);
+  v->name = std::move(name);
+  v->loc = loc;
+  body_.push_back(v.get());
+  storage_.push_back(std::move(v));
+  return body_.back();
+}
+
+Value *Function::find_argument(std::string_view arg_name) const {
+  for (Value *v : args_)
+    if (v->name == arg_name) return v;
+  return nullptr;
+}
+
+const FunctionResult *Function::find_result(std::string_view result_name) const {
+  for (const FunctionResult &r : results_)
+    if (r.name == result_name) return &r;
+  return nullptr;
+}
+
+Function &Module::add_function(std::string fn_name) {
+  functions_.push_back(std::make_unique<Function>(std::move(fn_name)));
+  return *functions_.back();
+}
+
+Function *Module::find_function(std::string_view fn_name) const {
+  for (const auto &f : functions_)
+    if (f->name() == fn_name) return f.get();
+  return nullptr;
+}
+
+const ParamDecl *Module::find_param(std::string_view param_name) const {
+  for (const ParamDecl &p : params)
+    if (p.name == param_name) return &p;
+  return nullptr;
+}
+
+} // namespace nncc::ir

@@ -1,0 +1,78 @@
+// The SSA IR: a Module holds params, the optimizer and functions; a Function
+// is a list of Values in definition order. Every Value is defined once —
+// as a function argument (an input or a param) or by one op — and has a
+// static type, an optional source name and a source location.
+#pragma once
+#include "ir/decls.h"
+#include "ir/ops.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nncc::ir {
+
+enum class ValueKind { Input, Param, Op };
+
+struct Value {
+  ValueKind kind = ValueKind::Op;
+  Type type;
+  std::string name; // source name ("h"), or "" for a temporary
+  Location loc;
+  // For ValueKind::Op:
+  OpKind op = OpKind::Const;
+  std::vector<Value *> operands;
+  Attrs attrs;
+
+  bool is_argument() const { return kind != ValueKind::Op; }
+  const OpInfo &info() const { return op_info(op); }
+};
+
+struct FunctionResult {
+  std::string name; // "p", "loss", ...
+  Value *value = nullptr;
+};
+
+class Function {
+public:
+  explicit Function(std::string name) : name_(std::move(name)) {}
+
+  const std::string &name() const { return name_; }
+  const std::vector<Value *> &arguments() const { return args_; }
+  /// Op values in definition order (every operand is defined earlier).
+  const std::vector<Value *> &body() const { return body_; }
+  const std::vector<FunctionResult> &results() const { return results_; }
+
+  Value *add_argument(ValueKind kind, std::string name, Type type, Location loc);
+  /// Appends an op value whose type was already inferred.
+  Value *append(OpKind op, std::vector<Value *> operands, Attrs attrs, Type type,
+                std::string name = {}, Location loc = {});
+  void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
+  Value *find_argument(std::string_view name) const;
+  const FunctionResult *find_result(std::string_view name) const;
+
+private:
+  std::string name_;
+  std::vector<std::unique_ptr<Value>> storage_;
+  std::vector<Value *> args_, body_;
+  std::vector<FunctionResult> results_;
+};
+
+class Module {
+public:
+  std::string name;
+  std::string source_file; // the .nn file it came from, for locations
+  std::vector<ParamDecl> params;
+  std::optional<OptimizerDecl> optimizer;
+
+  Function &add_function(std::string fn_name);
+  Function *find_function(std::string_view fn_name) const;
+  const std::vector<std::unique_ptr<Function>> &functions() const { return functions_; }
+  const ParamDecl *find_param(std::string_view param_name) const;
+
+private:
+  std::vector<std::unique_ptr<Function>> functions_;
+};
+
+} // namespace nncc::ir

@@ -1,0 +1,112 @@
+#include "ir/printer.h"
+
+#include <fmt/format.h>
+#include <set>
+
+namespace nncc::ir {
+namespace {
+
+constexpr size_t kLocColumn = 56;
+
+std::string format_loc(const Location &loc) {
+  return loc.known() ? fmt::format("loc({}:{})", loc.line, loc.col) : std::string{};
+}
+
+std::string format_attrs(const std::vector<AttrSpec> &specs, const Attrs &attrs) {
+  if (specs.empty()) return {};
+  std::string out = " {";
+  for (size_t i = 0; i < specs.size() && i < attrs.size(); ++i)
+    out += fmt::format("{}{} = {}", i ? ", " : "", specs[i].name, format_attr(attrs[i]));
+  return out + "}";
+}
+
+/// "text" padded so that locations line up in a column.
+std::string with_loc(std::string text, const Location &loc) {
+  if (!loc.known()) return text;
+  if (text.size() < kLocColumn) text.resize(kLocColumn, ' ');
+  else text += "  ";
+  return text + format_loc(loc);
+}
+
+} // namespace
+
+std::string quote_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+ValueNames::ValueNames(const Function &fn) {
+  std::set<std::string> used;
+  int next_temp = 0;
+  auto assign = [&](const Value *v) {
+    std::string name;
+    if (v->name.empty()) {
+      name = std::to_string(next_temp++);
+    } else {
+      name = v->name;
+      for (int k = 1; used.count(name); ++k) name = fmt::format("{}.{}", v->name, k);
+    }
+    used.insert(name);
+    names_[v] = "%" + name;
+  };
+  for (const Value *v : fn.arguments()) assign(v);
+  for (const Value *v : fn.body()) assign(v);
+}
+
+std::string format_initializer(const Initializer &init) {
+  const auto &info = init_info(init.kind);
+  return std::string(info.name) + format_attrs(info.attrs, init.attrs);
+}
+
+std::string print_function(const Function &fn) {
+  ValueNames names(fn);
+  std::string out = fmt::format("  func @{}(\n", fn.name());
+  const auto &args = fn.arguments();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const Value *a = args[i];
+    std::string text = fmt::format("      {} {} : {}", a->kind == ValueKind::Input ? "input" : "param",
+                                   names[a], a->type.str());
+    out += with_loc(std::move(text), a->loc) + (i + 1 < args.size() ? ",\n" : "\n");
+  }
+  out += "  ) {\n";
+  for (const Value *v : fn.body()) {
+    std::string operands;
+    for (size_t i = 0; i < v->operands.size(); ++i)
+      operands += (i ? ", " : "") + names[v->operands[i]];
+    std::string text = fmt::format("    {} = {}({}){} : {}", names[v], v->info().name, operands,
+                                   format_attrs(v->info().attrs, v->attrs), v->type.str());
+    out += with_loc(std::move(text), v->loc) + "\n";
+  }
+  out += "    return";
+  for (size_t i = 0; i < fn.results().size(); ++i) {
+    const FunctionResult &r = fn.results()[i];
+    out += fmt::format("{} {} = {}", i ? "," : "", r.name, names[r.value]);
+  }
+  out += "\n  }\n";
+  return out;
+}
+
+std::string print_module(const Module &module) {
+  std::string out = fmt::format("module @{} {{\n", module.name);
+  if (!module.source_file.empty()) out += fmt::format("  source {}\n", quote_string(module.source_file));
+  for (const ParamDecl &p : module.params)
+    out += with_loc(fmt::format("  param @{} : {} = {}", p.name, p.type.str(),
+                                format_initializer(p.init)),
+                    p.loc) +
+           "\n";
+  if (module.optimizer) {
+    const auto &info = optimizer_info(module.optimizer->kind);
+    out += with_loc(fmt::format("  optimizer {}{}", info.name,
+                                format_attrs(info.attrs, module.optimizer->attrs)),
+                    module.optimizer->loc) +
+           "\n";
+  }
+  for (const auto &fn : module.functions()) out += "\n" + print_function(*fn);
+  return out + "}\n";
+}
+
+} // namespace nncc::ir

@@ -1,0 +1,28 @@
+// The text form of the IR (.nnir). ir/ir_parser.h reads back exactly what
+// this writes; see docs/ir.md for the grammar.
+#pragma once
+#include "ir/module.h"
+
+#include <string>
+#include <unordered_map>
+
+namespace nncc::ir {
+
+/// Printable names of a function's values: source names where they exist
+/// (made unique with a .N suffix), numbers for temporaries.
+class ValueNames {
+public:
+  explicit ValueNames(const Function &fn);
+  const std::string &operator[](const Value *v) const { return names_.at(v); }
+
+private:
+  std::unordered_map<const Value *, std::string> names_;
+};
+
+std::string print_module(const Module &module);
+std::string print_function(const Function &fn);
+/// A double-quoted string with " and \ escaped.
+std::string quote_string(std::string_view s);
+std::string format_initializer(const Initializer &init);
+
+} // namespace nncc::ir

@@ -1,0 +1,33 @@
+// Type rules (dtype + shape inference) of the ops in ir/ops.def. Each rule
+// checks its operands and attributes and names both shapes when they clash.
+#pragma once
+#include "ir/ops.h"
+
+namespace nncc::ir::rules {
+
+#define NNCC_DECLARE_RULE(name) TypeResult name(const OpInfo &, std::span<const Type>, const Attrs &);
+NNCC_DECLARE_RULE(constant)
+NNCC_DECLARE_RULE(broadcast_float)
+NNCC_DECLARE_RULE(same_float)
+NNCC_DECLARE_RULE(same_float_axis)
+NNCC_DECLARE_RULE(dropout)
+NNCC_DECLARE_RULE(layernorm)
+NNCC_DECLARE_RULE(reduce)
+NNCC_DECLARE_RULE(argmax)
+NNCC_DECLARE_RULE(matmul)
+NNCC_DECLARE_RULE(transpose)
+NNCC_DECLARE_RULE(reshape)
+NNCC_DECLARE_RULE(concat)
+NNCC_DECLARE_RULE(embedding)
+NNCC_DECLARE_RULE(onehot)
+NNCC_DECLARE_RULE(class_loss)
+NNCC_DECLARE_RULE(pairwise_loss)
+#undef NNCC_DECLARE_RULE
+
+} // namespace nncc::ir::rules
+
+namespace nncc::ir {
+/// NumPy broadcasting of two shapes; nullopt-free: on a clash returns the
+/// index (from the right) of the clashing dimension via `clash`.
+std::optional<Shape> broadcast_shapes(const Shape &a, const Shape &b, int *clash = nullptr);
+}

@@ -1,0 +1,52 @@
+// Tensor types of the IR: a dtype and a shape whose dimensions are either
+// static sizes or symbolic names bound at run time (the batch, N).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nncc::ir {
+
+enum class DType { F32, F64, I32 };
+
+std::string_view dtype_name(DType dtype);
+std::optional<DType> parse_dtype(std::string_view text);
+inline bool is_float(DType d) { return d != DType::I32; }
+
+/// One dimension: a static size (symbol empty) or a symbolic name.
+struct Dim {
+  int64_t size = 0;
+  std::string symbol;
+
+  static Dim fixed(int64_t n) { return Dim{n, {}}; }
+  static Dim named(std::string s) { return Dim{0, std::move(s)}; }
+  bool is_symbolic() const { return !symbol.empty(); }
+  bool is_one() const { return !is_symbolic() && size == 1; }
+  bool operator==(const Dim &) const = default;
+  std::string str() const;
+};
+
+using Shape = std::vector<Dim>;
+
+struct Type {
+  DType dtype = DType::F32;
+  Shape shape;
+
+  static Type scalar(DType d) { return Type{d, {}}; }
+  int rank() const { return static_cast<int>(shape.size()); }
+  bool is_scalar() const { return shape.empty(); }
+  bool has_symbolic_dims() const;
+  bool operator==(const Type &) const = default;
+  /// "f32[N, 2]"; a scalar prints as "f32".
+  std::string str() const;
+};
+
+std::string shape_str(const Shape &shape);
+
+/// Static element count, or nullopt when a dimension is symbolic or the
+/// product overflows int64.
+std::optional<int64_t> static_numel(const Shape &shape);
+
+} // namespace nncc::ir

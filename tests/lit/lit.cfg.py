@@ -1,0 +1,15 @@
+# lit configuration for nncc's FileCheck tests (tests/lit/**/*.nn, *.nnir).
+import os
+import lit.formats
+
+config.name = "nncc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".nn", ".nnir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = config.nncc_obj_root
+
+config.substitutions.append(("%nncc", os.path.join(config.nncc_bin, "nncc")))
+config.substitutions.append(("%examples", os.path.join(config.nncc_src_root, "examples")))
+config.substitutions.append(("FileCheck", config.filecheck))
+config.environment["OMP_NUM_THREADS"] = "1"

@@ -1,0 +1,47 @@
+// nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
+#include "frontend/ast_printer.h"
+#include "ir/dot_printer.h"
+#include "ir/printer.h"
+#include "tools/nncc/common.h"
+
+namespace nncc::tool {
+
+void add_dump_command(CLI::App &app, int &status) {
+  auto *cmd = app.add_subcommand("dump", "Print a stage of the compiler: the AST or the IR");
+  struct Options {
+    std::string path, stage = "ir", format = "text", output;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("file", opt->path, "the .nn model file")->required();
+  cmd->add_option("--stage", opt->stage, "ast: the syntax tree; ir: the forward graph as lowered")
+      ->check(CLI::IsMember({"ast", "ir"}))
+      ->capture_default_str();
+  cmd->add_option("--format", opt->format, "text or dot (Graphviz)")
+      ->check(CLI::IsMember({"text", "dot"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", opt->output, "write to this file instead of stdout");
+  cmd->callback([opt, &status] {
+    CompiledFile f;
+    compile_file(opt->path, f);
+    bool dot = opt->format == "dot";
+    std::string text;
+    if (opt->stage == "ast") {
+      // The AST is shown even when checks fail, as far as it could be parsed.
+      if (!f.result.ast) {
+        status = kUserError;
+        return;
+      }
+      text = dot ? frontend::print_ast_dot(*f.result.ast) : frontend::print_ast(*f.result.ast);
+    } else {
+      if (!f.result.module) {
+        status = kUserError;
+        return;
+      }
+      text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
+    }
+    if (!write_output(opt->output, text)) status = kUserError;
+    else status = f.diags.has_errors() ? kUserError : kSuccess;
+  });
+}
+
+} // namespace nncc::tool

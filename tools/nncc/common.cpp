@@ -1,0 +1,34 @@
+#include "tools/nncc/common.h"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+
+namespace nncc::tool {
+
+void print_diagnostics(const DiagnosticEngine &diags) {
+  std::string text = diags.render();
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+void compile_file(const std::string &path, CompiledFile &out) {
+  if (auto file = frontend::load_file(path, out.sources, out.diags))
+    out.result = frontend::compile_source(*file, out.sources, out.diags);
+  print_diagnostics(out.diags);
+}
+
+bool write_output(const std::string &path, const std::string &text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    fmt::print(stderr, "error: cannot write '{}'\n", path);
+    return false;
+  }
+  return true;
+}
+
+} // namespace nncc::tool

@@ -1,0 +1,34 @@
+// Helpers shared by the subcommands of the nncc tool.
+#pragma once
+#include "frontend/frontend.h"
+#include "ir/diagnostics.h"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace nncc::tool {
+
+/// Exit statuses (SPEC §4).
+enum ExitCode : int { kSuccess = 0, kUserError = 1, kInternalError = 2 };
+
+/// A .nn file run through the frontend, with its diagnostics.
+struct CompiledFile {
+  SourceManager sources;
+  DiagnosticEngine diags{sources};
+  frontend::FrontendResult result;
+};
+
+/// Loads and compiles `path`; diagnostics are printed to stderr.
+void compile_file(const std::string &path, CompiledFile &out);
+void print_diagnostics(const DiagnosticEngine &diags);
+
+/// Writes `text` to `path`, or to stdout when path is empty or "-".
+/// Returns false (after printing why) when the file cannot be written.
+bool write_output(const std::string &path, const std::string &text);
+
+// Each subcommand registers its options and a callback that sets the exit status.
+void add_check_command(CLI::App &app, int &status);
+void add_dump_command(CLI::App &app, int &status);
+void add_opt_command(CLI::App &app, int &status);
+
+} // namespace nncc::tool

@@ -1,0 +1,32 @@
+// nncc: the command line of the nncc neural-network compiler (SPEC §4).
+#include "tools/nncc/common.h"
+
+#include <exception>
+#include <fmt/format.h>
+
+int main(int argc, char **argv) {
+  using namespace nncc::tool;
+  CLI::App app{"nncc: a static computation-graph compiler for neural networks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "nncc 0.1.0");
+  int status = kInternalError;
+  add_check_command(app, status);
+  add_dump_command(app, status);
+  add_opt_command(app, status);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    app.exit(e); // prints the message
+    return kUserError;
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "nncc: internal error: {}\n", e.what());
+    return kInternalError;
+  }
+  return status;
+}
