@@ -69,6 +69,9 @@ struct Stmt {
   TypeSyntax type;       // input/param
   ExprPtr value;         // param init (optional), assign/def body, loss, optimizer
   std::vector<NameRef> names; // def parameters, output names
+  // A statement whose syntax error was reported: only its kind and name are
+  // kept, so that later uses of the name do not report it as unknown.
+  bool incomplete = false;
 };
 
 struct Model {

@@ -201,6 +201,7 @@ Token Lexer::lex_number(size_t start, Location loc) {
 /// A run of characters the language does not use becomes one diagnostic.
 Token Lexer::lex_invalid(size_t start, Location loc) {
   std::string shown;
+  size_t characters = 0;
   bool bad_utf8 = false;
   while (!at_end()) {
     char c = peek();
@@ -212,14 +213,14 @@ Token Lexer::lex_invalid(size_t start, Location loc) {
     if (n == 0) {
       bad_utf8 = true;
       n = 1;
-    } else if (shown.size() < 40) {
+    } else if (++characters && shown.size() < 40) {
       shown += cp >= 0x20 && cp != 0x7F ? std::string(text_.substr(pos_, n)) : fmt::format("\\x{:02x}", cp);
     }
     advance(n);
   }
   Token t = make(Tok::Invalid, start, loc);
   if (bad_utf8) diags_.error(t.loc, "invalid UTF-8 in source (the file must be UTF-8 text)");
-  else diags_.error(t.loc, fmt::format("unexpected character{} '{}'", t.text.size() > 1 ? "s" : "", shown));
+  else diags_.error(t.loc, fmt::format("unexpected character{} '{}'", characters > 1 ? "s" : "", shown));
   return t;
 }
 

@@ -127,6 +127,9 @@ ir::Value *ExprLowering::lower_call(const Expr &e) {
   if (s && s->kind == Symbol::Kind::Def) return inline_def(e, *s);
   const ir::OpInfo *op = callable_op(e.text);
   if (!op) {
+    // Check the arguments anyway: their errors are independent of this one.
+    for (const ast::ExprPtr &a : e.args)
+      if (!is_number_literal(*a)) lower(*a);
     report_unknown_function(e);
     return nullptr;
   }
@@ -145,6 +148,7 @@ ir::Value *ExprLowering::lower_call(const Expr &e) {
 }
 
 ir::Value *ExprLowering::inline_def(const Expr &call, const Symbol &def) {
+  if (!def.def) return nullptr; // its statement did not parse (already reported)
   const ast::Stmt &stmt = *def.def;
   if (!call.kwargs.empty() || call.args.size() != stmt.names.size()) {
     ctx_.diags.error(call.loc, fmt::format("'{}' takes {} positional argument{}, got {}{}", def.name,

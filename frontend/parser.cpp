@@ -1,6 +1,7 @@
 #include "frontend/parser.h"
 
 #include <fmt/format.h>
+#include <optional>
 
 namespace nncc::frontend {
 namespace {
@@ -130,13 +131,21 @@ private:
         return model;
       }
       try {
+        partial_.reset();
         model->stmts.push_back(parse_stmt());
         if (!at(Tok::Newline) && !at(Tok::Semicolon) && !at(Tok::RBrace) && !at(Tok::End))
           fail(tok().loc, fmt::format("expected end of statement, found {}", describe(tok())));
       } catch (const SyntaxError &) {
+        if (partial_) model->stmts.push_back(std::move(*partial_));
         synchronize();
       }
     }
+  }
+
+  /// Remembers the name a statement defines, in case the rest fails to parse.
+  void note_partial(StmtKind kind, const Location &loc, const NameRef &name) {
+    partial_ = Stmt{kind, loc, name, {}, nullptr, {}};
+    partial_->incomplete = true;
   }
   void skip_newlines_only() {
     while (at(Tok::Newline)) take();
@@ -168,6 +177,7 @@ private:
   Stmt parse_input() {
     Stmt s{StmtKind::Input, take().loc, {}, {}, nullptr, {}};
     s.name = parse_name("after 'input'");
+    note_partial(s.kind, s.loc, s.name);
     expect(Tok::Colon, fmt::format("after input '{}'", s.name.name));
     s.type = parse_type();
     return s;
@@ -177,6 +187,7 @@ private:
   Stmt parse_param() {
     Stmt s{StmtKind::Param, take().loc, {}, {}, nullptr, {}};
     s.name = parse_name("after 'param'");
+    note_partial(s.kind, s.loc, s.name);
     expect(Tok::Colon, fmt::format("after param '{}'", s.name.name));
     s.type = parse_type();
     if (accept(Tok::Equal)) s.value = parse_expr();
@@ -187,6 +198,7 @@ private:
   Stmt parse_def() {
     Stmt s{StmtKind::Def, take().loc, {}, {}, nullptr, {}};
     s.name = parse_name("after 'def'");
+    note_partial(s.kind, s.loc, s.name);
     expect(Tok::LParen, fmt::format("after 'def {}'", s.name.name));
     while (!at(Tok::RParen)) {
       s.names.push_back(parse_name("(a parameter name)"));
@@ -217,6 +229,7 @@ private:
   Stmt parse_assignment() {
     Stmt s{StmtKind::Assign, tok().loc, {}, {}, nullptr, {}};
     s.name = parse_name("");
+    note_partial(s.kind, s.loc, s.name);
     take(); // '='
     s.value = parse_expr();
     return s;
@@ -388,6 +401,7 @@ private:
       take();
       ExprPtr inner = parse_expr();
       expect(Tok::RParen, "to close '('");
+      inner->loc = span_from(t.loc); // carets cover the parentheses too
       return inner;
     }
     case Tok::LBracket: {
@@ -433,6 +447,7 @@ private:
   int depth_ = 0;   // open ( and [ — line breaks inside are ignored
   int nesting_ = 0; // expression recursion depth
   Location last_;
+  std::optional<Stmt> partial_;
 };
 
 } // namespace

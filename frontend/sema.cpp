@@ -30,6 +30,7 @@ public:
 
 private:
   void statement(const Stmt &s) {
+    if (s.incomplete) return declare_incomplete(s);
     switch (s.kind) {
     case StmtKind::Input: return input(s);
     case StmtKind::Param: return param(s);
@@ -55,6 +56,16 @@ private:
     Symbol &s = ctx_.globals[name.name];
     s = Symbol{kind, name.name, name.loc};
     return &s;
+  }
+
+  /// A statement with a syntax error defines its name without a value: uses
+  /// of it then stay silent instead of repeating the error.
+  void declare_incomplete(const Stmt &s) {
+    Symbol::Kind kind = s.kind == StmtKind::Input   ? Symbol::Kind::Input
+                        : s.kind == StmtKind::Param ? Symbol::Kind::Param
+                        : s.kind == StmtKind::Def   ? Symbol::Kind::Def
+                                                    : Symbol::Kind::Value;
+    if (Symbol *sym = declare(s.name, kind)) sym->def_ok = false;
   }
 
   /// input_decl: becomes an argument of `forward`.

@@ -10,7 +10,7 @@ constexpr size_t kMaxShownLine = 200;
 /// The source line with control bytes made visible-safe, and the caret line
 /// under [col, col + len), keeping tabs so the caret lines up.
 std::string source_excerpt(std::string_view line, const Location &loc) {
-  if (line.size() > kMaxShownLine || loc.col == 0 || loc.col > line.size() + 1) return {};
+  if (line.empty() || line.size() > kMaxShownLine || loc.col == 0 || loc.col > line.size() + 1) return {};
   std::string text, caret;
   for (size_t i = 0; i < line.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(line[i]);
@@ -22,10 +22,21 @@ std::string source_excerpt(std::string_view line, const Location &loc) {
     } else if (c < 0x20 || c == 0x7f) {
       text += '?';
       caret += mark;
-    } else {
+    } else if (c < 0x80) {
       text += static_cast<char>(c);
-      // A UTF-8 continuation byte takes no column of its own on screen.
-      if ((c & 0xC0) != 0x80) caret += mark;
+      caret += mark;
+    } else {
+      // Show a valid UTF-8 sequence as is (one screen column); a bad byte as '?'.
+      size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+      bool valid = n > 0 && i + n <= line.size();
+      for (size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(line[i + k]) & 0xC0) == 0x80;
+      if (valid) {
+        text.append(line.substr(i, n));
+        i += n - 1;
+      } else {
+        text += '?';
+      }
+      caret += mark;
     }
   }
   if (loc.col == line.size() + 1) caret += '^';
@@ -37,11 +48,12 @@ std::string source_excerpt(std::string_view line, const Location &loc) {
 
 void DiagnosticEngine::error(Location loc, std::string message) {
   dropping_ = should_stop();
-  if (dropping_) return;
+  if (dropping_) {
+    ++dropped_;
+    return;
+  }
   ++errors_;
   diags_.push_back({Severity::Error, loc, std::move(message)});
-  if (should_stop())
-    diags_.push_back({Severity::Error, {}, "too many errors emitted, stopping now", false});
 }
 
 void DiagnosticEngine::note(Location loc, std::string message, bool show_source) {
@@ -67,6 +79,7 @@ std::string DiagnosticEngine::render(const Diagnostic &d) const {
 std::string DiagnosticEngine::render() const {
   std::string out;
   for (const Diagnostic &d : diags_) out += render(d);
+  if (dropped_ > 0) out += "error: too many errors emitted, stopping now\n";
   return out;
 }
 

@@ -31,7 +31,8 @@ public:
 
   int error_count() const { return errors_; }
   bool has_errors() const { return errors_ > 0; }
-  /// True once the error limit is reached: callers may stop early.
+  /// True once the error limit is reached: later errors are dropped (and
+  /// counted in a final line), so callers may stop early.
   bool should_stop() const { return errors_ >= max_errors_; }
 
   const std::vector<Diagnostic> &diagnostics() const { return diags_; }
@@ -43,6 +44,7 @@ private:
   int max_errors_;
   int errors_ = 0;
   bool dropping_ = false;
+  int dropped_ = 0;
   std::vector<Diagnostic> diags_;
 };
 

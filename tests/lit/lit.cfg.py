@@ -5,7 +5,7 @@ import lit.formats
 config.name = "nncc"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".nn", ".nnir", ".test"]
-config.excludes = ["Inputs", "lit.cfg.py"]
+config.excludes = ["Inputs", "lit.cfg.py", "update_dump_tests.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.nncc_obj_root
 
@@ -13,3 +13,5 @@ config.substitutions.append(("%nncc", os.path.join(config.nncc_bin, "nncc")))
 config.substitutions.append(("%examples", os.path.join(config.nncc_src_root, "examples")))
 config.substitutions.append(("FileCheck", config.filecheck))
 config.environment["OMP_NUM_THREADS"] = "1"
+config.substitutions.append(
+    ("%expect-exit", "python3 " + os.path.join(config.test_source_root, "Inputs", "expect_exit.py")))

@@ -1,0 +1,33 @@
+// Shared helpers of the unit tests: compile .nn text held in a string.
+#pragma once
+#include "frontend/frontend.h"
+#include "frontend/lexer.h"
+#include "frontend/parser.h"
+
+#include <memory>
+#include <string>
+
+namespace nncc::test {
+
+struct Compiled {
+  SourceManager sources;
+  DiagnosticEngine diags{sources};
+  frontend::FrontendResult result;
+
+  std::string errors() const { return diags.render(); }
+  ir::Function &forward() const { return *result.module->find_function("forward"); }
+};
+
+inline std::unique_ptr<Compiled> compile(const std::string &text, const std::string &name = "t.nn") {
+  auto c = std::make_unique<Compiled>();
+  uint32_t id = c->sources.add(name, text);
+  c->result = frontend::compile_source(id, c->sources, c->diags);
+  return c;
+}
+
+/// A model body wrapped in `model m { ... }`.
+inline std::unique_ptr<Compiled> compile_body(const std::string &body) {
+  return compile("model m {\n" + body + "\n}\n");
+}
+
+} // namespace nncc::test
