@@ -1,5 +1,7 @@
 #include "frontend/ast_printer.h"
 
+#include "ir/printer.h"
+
 #include <fmt/format.h>
 #include <functional>
 
@@ -81,14 +83,6 @@ void walk(const Model &m, const std::function<void(const std::string &, const Lo
   }
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 } // namespace
 
@@ -102,12 +96,12 @@ std::string print_ast(const Model &model) {
 
 std::string print_ast_dot(const Model &model) {
   std::string out = fmt::format("digraph \"ast_{}\" {{\n  node [shape=box, fontname=\"Helvetica\"];\n",
-                                escape(model.name));
+                                ir::escape_quotes(model.name));
   std::vector<int> parents; // node id at each depth
   int next = 0;
   walk(model, [&](const std::string &label, const Location &loc, int depth) {
     int id = next++;
-    out += fmt::format("  n{} [label=\"{}\\n{}\"];\n", id, escape(label), loc_str(loc));
+    out += fmt::format("  n{} [label=\"{}\\n{}\"];\n", id, ir::escape_quotes(label), loc_str(loc));
     parents.resize(static_cast<size_t>(depth) + 1);
     parents[static_cast<size_t>(depth)] = id;
     if (depth > 0) out += fmt::format("  n{} -> n{};\n", parents[static_cast<size_t>(depth) - 1], id);

@@ -30,14 +30,16 @@ std::string with_loc(std::string text, const Location &loc) {
 
 } // namespace
 
-std::string quote_string(std::string_view s) {
-  std::string out = "\"";
+std::string escape_quotes(std::string_view s) {
+  std::string out;
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
-  return out + "\"";
+  return out;
 }
+
+std::string quote_string(std::string_view s) { return "\"" + escape_quotes(s) + "\""; }
 
 ValueNames::ValueNames(const Function &fn) {
   std::set<std::string> used;

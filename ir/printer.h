@@ -21,7 +21,9 @@ private:
 
 std::string print_module(const Module &module);
 std::string print_function(const Function &fn);
-/// A double-quoted string with " and \ escaped.
+/// `s` with " and \ escaped by a backslash (strings of the text IR and DOT).
+std::string escape_quotes(std::string_view s);
+/// `s` double-quoted and escaped.
 std::string quote_string(std::string_view s);
 std::string format_initializer(const Initializer &init);
 
