@@ -144,6 +144,13 @@ ir::Value *ExprLowering::lower_call(const Expr &e) {
   for (size_t i = 0; i < e.args.size(); ++i) (i < n_operands ? operands : attr_args).push_back(e.args[i].get());
   auto attrs = bind_attributes(op->name, op->attrs, attr_args, e.kwargs, e.loc, ctx_);
   if (!attrs) return nullptr;
+  if (op->kind == OpKind::Dropout) {
+    // Each dropout (each inlined copy too) draws its own mask.
+    bool keyed = false;
+    for (const ast::KeywordArg &k : e.kwargs) keyed |= k.name == "key";
+    if (!keyed) (*attrs)[static_cast<size_t>(ir::find_attr(op->attrs, "key"))] = int64_t{next_dropout_key_};
+    ++next_dropout_key_;
+  }
   return emit(op->kind, operands, std::move(*attrs), e);
 }
 

@@ -42,6 +42,7 @@ private:
 
   SemaContext &ctx_;
   std::vector<Scope> scopes_; // one per def being inlined (innermost last)
+  int64_t next_dropout_key_ = 1;
 };
 
 } // namespace nncc::frontend

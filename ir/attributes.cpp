@@ -23,6 +23,8 @@ AttrValue parse_default(std::string_view text, AttrKind kind) {
     if (ec == std::errc() && p == text.data() + text.size()) return v;
   } else if (kind == AttrKind::Float) {
     return std::stod(std::string(text));
+  } else if (kind == AttrKind::DType) {
+    if (auto d = parse_dtype(text)) return *d;
   }
   throw std::logic_error(fmt::format("bad default '{}' in attribute spec", text));
 }

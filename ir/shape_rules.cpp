@@ -264,7 +264,9 @@ TypeResult onehot(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
     return TypeResult::fail(fmt::format("onehot needs i32 labels, got {}", xs[0].str()), {0});
   int64_t k = std::get<int64_t>(op.attr(attrs, "num_classes"));
   if (k <= 0) return TypeResult::fail(fmt::format("onehot: num_classes = {} must be positive", k));
-  Type out{DType::F32, xs[0].shape};
+  DType dtype = std::get<DType>(op.attr(attrs, "dtype"));
+  if (!is_float(dtype)) return TypeResult::fail("onehot produces f32 or f64");
+  Type out{dtype, xs[0].shape};
   out.shape.push_back(Dim::fixed(k));
   return TypeResult::ok(out);
 }
@@ -304,6 +306,73 @@ TypeResult pairwise_loss(const OpInfo &op, std::span<const Type> xs, const Attrs
                                         op.name, xs[0].str(), xs[1].str()),
                             {0, 1});
   return TypeResult::ok(Type::scalar(xs[0].dtype));
+}
+
+TypeResult pairwise_same(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  TypeResult r = pairwise_loss(op, xs, attrs);
+  return r.type ? TypeResult::ok(xs[0]) : r;
+}
+
+TypeResult broadcast_to(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  Shape target = std::get<std::vector<Dim>>(op.attr(attrs, "shape"));
+  auto shape = broadcast_shapes(xs[0].shape, target);
+  if (!shape || *shape != target)
+    return TypeResult::fail(fmt::format("cannot broadcast {} to {}", xs[0].str(), shape_str(target)), {0});
+  return TypeResult::ok(Type{xs[0].dtype, target});
+}
+
+TypeResult sum_to(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  Shape target = std::get<std::vector<Dim>>(op.attr(attrs, "shape"));
+  auto shape = broadcast_shapes(target, xs[0].shape);
+  if (!shape || *shape != xs[0].shape)
+    return TypeResult::fail(fmt::format("cannot sum {} down to {}", xs[0].str(), shape_str(target)), {0});
+  return TypeResult::ok(Type{xs[0].dtype, target});
+}
+
+TypeResult size(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  if (auto e = require_float(op, xs, 0)) return *e;
+  const AttrValue &axis = op.attr(attrs, "axis");
+  if (!attr_is_none(axis) && !normalize_axis(std::get<int64_t>(axis), xs[0]))
+    return bad_axis(op, std::get<int64_t>(axis), xs[0]);
+  return TypeResult::ok(Type::scalar(xs[0].dtype));
+}
+
+TypeResult slice(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  int64_t axis_attr = std::get<int64_t>(op.attr(attrs, "axis"));
+  auto axis = normalize_axis(axis_attr, xs[0]);
+  if (!axis) return bad_axis(op, axis_attr, xs[0]);
+  int64_t start = std::get<int64_t>(op.attr(attrs, "start")), end = std::get<int64_t>(op.attr(attrs, "end"));
+  const Dim &d = xs[0].shape[static_cast<size_t>(*axis)];
+  if (d.is_symbolic() || start < 0 || end <= start || end > d.size)
+    return TypeResult::fail(fmt::format("slice [{}, {}) is out of range for {}", start, end, xs[0].str()), {0});
+  Type out = xs[0];
+  out.shape[static_cast<size_t>(*axis)] = Dim::fixed(end - start);
+  return TypeResult::ok(out);
+}
+
+TypeResult max_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  const OpInfo &max = op_info(OpKind::Max);
+  TypeResult reduced = reduce(max, xs.first(1), attrs);
+  if (!reduced.type) return reduced;
+  if (*reduced.type != xs[1])
+    return TypeResult::fail(fmt::format("max_grad: gradient {} does not match max of {} ({})", xs[1].str(),
+                                        xs[0].str(), reduced.type->str()),
+                            {0, 1});
+  return TypeResult::ok(xs[0]);
+}
+
+TypeResult cross_entropy_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  TypeResult r = class_loss(op_info(OpKind::CrossEntropy), xs, attrs);
+  return r.type ? TypeResult::ok(xs[0]) : r;
+}
+
+TypeResult embedding_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  const Type &g = xs[0], &ids = xs[1];
+  int64_t rows = std::get<int64_t>(op.attr(attrs, "rows"));
+  if (ids.dtype != DType::I32 || g.rank() != ids.rank() + 1 || rows <= 0 ||
+      !std::equal(ids.shape.begin(), ids.shape.end(), g.shape.begin()))
+    return TypeResult::fail(fmt::format("embedding_grad: gradient {} does not fit ids {}", g.str(), ids.str()), {0, 1});
+  return TypeResult::ok(Type{g.dtype, {Dim::fixed(rows), g.shape.back()}});
 }
 
 } // namespace rules

@@ -22,6 +22,14 @@ NNCC_DECLARE_RULE(embedding)
 NNCC_DECLARE_RULE(onehot)
 NNCC_DECLARE_RULE(class_loss)
 NNCC_DECLARE_RULE(pairwise_loss)
+NNCC_DECLARE_RULE(pairwise_same)
+NNCC_DECLARE_RULE(broadcast_to)
+NNCC_DECLARE_RULE(sum_to)
+NNCC_DECLARE_RULE(size)
+NNCC_DECLARE_RULE(slice)
+NNCC_DECLARE_RULE(max_grad)
+NNCC_DECLARE_RULE(cross_entropy_grad)
+NNCC_DECLARE_RULE(embedding_grad)
 #undef NNCC_DECLARE_RULE
 
 } // namespace nncc::ir::rules

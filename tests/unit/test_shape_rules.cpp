@@ -75,7 +75,7 @@ TEST_CASE("concat, embedding, onehot, transpose", "[ops]") {
   CHECK_FALSE(infer(OpKind::Concat, {f32({N, d(2)}), f32({d(4), d(3)})}).type);
   CHECK(infer(OpKind::Embedding, {f32({d(100), d(16)}), Type{DType::I32, {N, d(5)}}}).type ==
         f32({N, d(5), d(16)}));
-  CHECK(infer(OpKind::Onehot, {Type{DType::I32, {N}}}, {int64_t{10}}).type == f32({N, d(10)}));
+  CHECK(infer(OpKind::Onehot, {Type{DType::I32, {N}}}, {int64_t{10}, DType::F32}).type == f32({N, d(10)}));
   CHECK(infer(OpKind::Transpose, {f32({N, d(3)})}).type == f32({d(3), N}));
   CHECK_FALSE(infer(OpKind::Transpose, {f32({d(3)})}).type);
 }
@@ -95,7 +95,7 @@ TEST_CASE("losses check labels against scores", "[ops]") {
 }
 
 TEST_CASE("attribute ranges: dropout p, layernorm eps", "[ops]") {
-  CHECK(infer(OpKind::Dropout, {f32({N})}, {0.0}).type);
-  CHECK_FALSE(infer(OpKind::Dropout, {f32({N})}, {1.0}).type);
+  CHECK(infer(OpKind::Dropout, {f32({N})}, {0.0, int64_t{0}}).type);
+  CHECK_FALSE(infer(OpKind::Dropout, {f32({N})}, {1.0, int64_t{0}}).type);
   CHECK_FALSE(infer(OpKind::Layernorm, {f32({N, d(4)})}, {0.0}).type);
 }
