@@ -52,6 +52,7 @@ std::optional<ir::AttrValue> literal_attr(const Expr &e, std::string_view what, 
   if (auto i = integer_literal(e)) return *i;
   if (is_number_literal(e)) return number_literal_value(e);
   if (e.kind == ExprKind::Bool) return e.boolean;
+  if (e.kind == ExprKind::Name && e.text == "none") return ir::NoneAttr{}; // axis = none: all axes
   if (e.kind == ExprKind::List) {
     std::vector<ir::Dim> dims;
     for (const ast::ExprPtr &item : e.args) {

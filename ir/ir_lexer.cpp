@@ -20,11 +20,16 @@ void IrLexer::advance() {
 }
 
 IrToken IrLexer::next() {
+  comments_.clear();
   for (;;) {
     char c = peek();
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') advance();
     else if (c == '#') {
-      while (peek() && peek() != '\n') advance();
+      Comment comment{line_, {}};
+      advance();
+      if (peek() == ' ') advance();
+      while (peek() && peek() != '\n') comment.text += peek(), advance();
+      comments_.push_back(std::move(comment));
     } else break;
   }
   IrToken tok;

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nncc::ir {
 
@@ -20,6 +21,13 @@ public:
   IrLexer(std::string_view text, uint32_t file) : text_(text), file_(file) {}
   IrToken next();
 
+  struct Comment {
+    uint32_t line;
+    std::string text;
+  };
+  /// The comments skipped before the token last returned by next().
+  const std::vector<Comment> &skipped_comments() const { return comments_; }
+
 private:
   char peek(size_t k = 0) const { return pos_ + k < text_.size() ? text_[pos_ + k] : '\0'; }
   void advance();
@@ -28,6 +36,7 @@ private:
   uint32_t file_;
   size_t pos_ = 0;
   uint32_t line_ = 1, col_ = 1;
+  std::vector<Comment> comments_;
 };
 
 } // namespace nncc::ir

@@ -179,6 +179,10 @@ private:
     Builder b(fn);
     BuildResult r = b.try_create(info->kind, std::move(operands), std::move(attrs), loc,
                                  source_name(name.text));
+    // A comment at the end of the line is the value's note.
+    if (r.value)
+      for (const IrLexer::Comment &c : lexer_.skipped_comments())
+        if (c.line == name.loc.line) r.value->note = c.text;
     if (!r.value) fail(opname.loc, r.error.message);
     if (r.value->type != declared)
       fail(type_loc, fmt::format("declared type {} does not match the inferred type {}",

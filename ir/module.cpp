@@ -1,5 +1,7 @@
 #include "ir/module.h"
 
+#include <unordered_set>
+
 namespace nncc::ir {
 namespace {
 
@@ -72,6 +74,16 @@ const FunctionResult *Function::find_result(std::string_view result_name) const 
   for (const FunctionResult &r : results_)
     if (r.name == result_name) return &r;
   return nullptr;
+}
+
+void Function::remove_unused() {
+  std::unordered_set<const Value *> live;
+  for (const FunctionResult &r : results_) live.insert(r.value);
+  for (auto it = body_.rbegin(); it != body_.rend(); ++it)
+    if (live.count(*it))
+      for (const Value *o : (*it)->operands) live.insert(o);
+  std::erase_if(body_, [&](const Value *v) { return !live.count(v); });
+  std::erase_if(storage_, [&](const std::unique_ptr<Value> &v) { return !v->is_argument() && !live.count(v.get()); });
 }
 
 Function &Module::add_function(std::string fn_name) {

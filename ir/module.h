@@ -20,6 +20,9 @@ struct Value {
   Type type;
   std::string name; // source name ("h"), or "" for a temporary
   Location loc;
+  // What the value means, printed as a trailing comment: backward values
+  // name the chain-rule term they implement ("dL/dh = dL/dz @ W2.T").
+  std::string note;
   // For ValueKind::Op:
   OpKind op = OpKind::Const;
   std::vector<Value *> operands;
@@ -50,6 +53,8 @@ public:
                 std::string name = {}, Location loc = {});
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
   Value *find_argument(std::string_view name) const;
+  /// Deletes the op values no result depends on.
+  void remove_unused();
   const FunctionResult *find_result(std::string_view name) const;
 
 private:

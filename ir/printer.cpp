@@ -81,7 +81,9 @@ std::string print_function(const Function &fn) {
       operands += (i ? ", " : "") + names[v->operands[i]];
     std::string text = fmt::format("    {} = {}({}){} : {}", names[v], v->info().name, operands,
                                    format_attrs(v->info().attrs, v->attrs), v->type.str());
-    out += with_loc(std::move(text), v->loc) + "\n";
+    text = with_loc(std::move(text), v->loc);
+    if (!v->note.empty()) text += "  # " + v->note;
+    out += text + "\n";
   }
   out += "    return";
   for (size_t i = 0; i < fn.results().size(); ++i) {

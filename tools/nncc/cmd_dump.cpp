@@ -1,8 +1,11 @@
 // nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
+#include "compiler/passes/autodiff.h"
 #include "frontend/ast_printer.h"
 #include "ir/dot_printer.h"
 #include "ir/printer.h"
 #include "tools/nncc/common.h"
+
+#include <fmt/format.h>
 
 namespace nncc::tool {
 
@@ -13,8 +16,9 @@ void add_dump_command(CLI::App &app, int &status) {
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
-  cmd->add_option("--stage", opt->stage, "ast: the syntax tree; ir: the forward graph as lowered")
-      ->check(CLI::IsMember({"ast", "ir"}))
+  cmd->add_option("--stage", opt->stage,
+                  "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph")
+      ->check(CLI::IsMember({"ast", "ir", "grad"}))
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text or dot (Graphviz)")
       ->check(CLI::IsMember({"text", "dot"}))
@@ -36,6 +40,15 @@ void add_dump_command(CLI::App &app, int &status) {
       if (!f.result.module) {
         status = kUserError;
         return;
+      }
+      if (opt->stage == "grad") {
+        if (!f.result.module->find_function("forward")->find_result("loss")) {
+          fmt::print(stderr, "{}: error: model '{}' has no loss: there is nothing to differentiate\n", opt->path,
+                     f.result.module->name);
+          status = kUserError;
+          return;
+        }
+        compiler::build_grad(*f.result.module);
       }
       text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
     }

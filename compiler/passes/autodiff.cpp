@@ -1,0 +1,113 @@
+// A topological walk in reverse: each op value hands dL/d(value) to its
+// rule in grad_rules.cpp and accumulates what comes back into its operands.
+#include "compiler/passes/autodiff.h"
+
+#include "compiler/passes/grad_rules.h"
+#include "ir/builder.h"
+
+#include <fmt/format.h>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nncc::compiler {
+
+using ir::Value;
+
+namespace {
+
+/// Copies into `out` the arguments of `fn` and the op values `root` depends on.
+std::unordered_map<const Value *, Value *> clone_for(const ir::Function &fn, const Value *root, ir::Function &out) {
+  std::unordered_set<const Value *> needed{root};
+  for (auto it = fn.body().rbegin(); it != fn.body().rend(); ++it)
+    if (needed.count(*it))
+      for (const Value *o : (*it)->operands) needed.insert(o);
+  std::unordered_map<const Value *, Value *> map;
+  for (const Value *a : fn.arguments()) map[a] = out.add_argument(a->kind, a->name, a->type, a->loc);
+  for (const Value *v : fn.body()) {
+    if (!needed.count(v)) continue;
+    std::vector<Value *> operands;
+    for (const Value *o : v->operands) operands.push_back(map.at(o));
+    Value *copy = out.append(v->op, std::move(operands), v->attrs, v->type, v->name, v->loc);
+    copy->note = v->note;
+    map[v] = copy;
+  }
+  return map;
+}
+
+/// The values that depend on a differentiated argument through ops that
+/// pass gradients.
+std::unordered_set<const Value *> needing_gradients(const ir::Function &fn, const AutodiffOptions &options) {
+  std::unordered_set<const Value *> needs;
+  for (const Value *a : fn.arguments())
+    if (a->kind == ir::ValueKind::Param || (options.input_gradients && ir::is_float(a->type.dtype))) needs.insert(a);
+  for (const Value *v : fn.body()) {
+    if (v->info().has(ir::opflag::NOT_DIFFERENTIABLE)) continue;
+    for (const Value *o : v->operands)
+      if (needs.count(o)) {
+        needs.insert(v);
+        break;
+      }
+  }
+  return needs;
+}
+
+} // namespace
+
+ir::Function &build_grad(ir::Module &module, const AutodiffOptions &options) {
+  const ir::Function *forward = module.find_function("forward");
+  const ir::FunctionResult *loss = forward ? forward->find_result("loss") : nullptr;
+  if (!loss) throw std::invalid_argument(fmt::format("model '{}' has no loss: there is nothing to differentiate", module.name));
+  if (module.find_function("grad")) throw std::logic_error("the module already has a grad function");
+
+  ir::Function &grad = module.add_function("grad");
+  auto map = clone_for(*forward, loss->value, grad);
+  std::unordered_set<const Value *> needs = needing_gradients(grad, options);
+  ir::Builder b(grad);
+  Value *L = map.at(loss->value);
+
+  std::unordered_map<const Value *, Value *> adjoint;
+  adjoint[L] = b.constant(1.0, L->type.dtype, L->loc);
+  adjoint[L]->note = "dL/dL = 1";
+  auto name_gradient = [&](const Value *v) {
+    auto it = adjoint.find(v);
+    if (it != adjoint.end() && !v->name.empty() && it->second->name.empty()) it->second->name = "d_" + v->name;
+  };
+
+  std::vector<Value *> forward_values = grad.body(); // the walk appends to the body
+  for (auto it = forward_values.rbegin(); it != forward_values.rend(); ++it) {
+    Value *v = *it;
+    if (!adjoint.count(v) || !needs.count(v)) continue;
+    name_gradient(v); // every user has been visited: dL/dv is complete
+    std::vector<Value *> contributions = vjp(b, *v, adjoint[v]);
+    for (size_t i = 0; i < v->operands.size(); ++i) {
+      Value *o = v->operands[i], *c = contributions[i];
+      if (!c || !needs.count(o)) continue;
+      if (c->type.shape != o->type.shape) {
+        c = b.create(ir::OpKind::SumTo, {c}, {o->type.shape}, v->loc);
+        c->note = fmt::format("dL/d{} = its share of dL/d{}, summed over the broadcast dimensions", describe(o), describe(v));
+      }
+      auto [slot, fresh] = adjoint.emplace(o, c);
+      if (!fresh) {
+        slot->second = b.create(ir::OpKind::Add, {slot->second, c}, {}, o->loc);
+        slot->second->note = fmt::format("dL/d{} accumulates over its uses", describe(o));
+      }
+    }
+  }
+
+  grad.add_result("loss", L);
+  for (Value *a : grad.arguments()) {
+    if (!needs.count(a)) continue;
+    name_gradient(a);
+    Value *d = adjoint.count(a) ? adjoint[a] : nullptr;
+    if (!d) {
+      d = b.create(ir::OpKind::ZerosLike, {a}, {}, a->loc, "d_" + a->name);
+      d->note = fmt::format("the loss does not depend on {}", a->name);
+    }
+    grad.add_result("d_" + a->name, d);
+  }
+  grad.remove_unused();
+  return grad;
+}
+
+} // namespace nncc::compiler
