@@ -5,6 +5,7 @@
 #include "compiler/passes/grad_rules.h"
 #include "ir/builder.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <unordered_map>
@@ -54,7 +55,7 @@ std::unordered_set<const Value *> needing_gradients(const ir::Function &fn, cons
 
 } // namespace
 
-ir::Function &build_grad(ir::Module &module, const AutodiffOptions &options) {
+GradFunction build_grad(ir::Module &module, const AutodiffOptions &options) {
   const ir::Function *forward = module.find_function("forward");
   const ir::FunctionResult *loss = forward ? forward->find_result("loss") : nullptr;
   if (!loss) throw std::invalid_argument(fmt::format("model '{}' has no loss: there is nothing to differentiate", module.name));
@@ -106,8 +107,19 @@ ir::Function &build_grad(ir::Module &module, const AutodiffOptions &options) {
     }
     grad.add_result("d_" + a->name, d);
   }
-  grad.remove_unused();
-  return grad;
+  GradFunction out{grad, {}, {}};
+  for (const auto &[original, copy] : map) {
+    out.copy_of[original] = copy;
+    if (auto it = adjoint.find(copy); it != adjoint.end() && needs.count(copy)) out.gradient_of[original] = it->second;
+  }
+  if (!options.keep_all) {
+    grad.remove_unused();
+    std::erase_if(out.gradient_of, [&](const auto &entry) {
+      const auto &body = grad.body();
+      return !entry.second->is_argument() && std::find(body.begin(), body.end(), entry.second) == body.end();
+    });
+  }
+  return out;
 }
 
 } // namespace nncc::compiler

@@ -85,7 +85,7 @@ TEST_CASE("gradients agree with central finite differences", "[gradients]") {
       INFO(c.name << "\n" << compiled->errors());
       REQUIRE(compiled->result.module);
       ir::Module &m = *compiled->result.module;
-      const ir::Function &grad = compiler::build_grad(m, {.input_gradients = true});
+      const ir::Function &grad = compiler::build_grad(m, {.input_gradients = true}).fn;
       const ir::Function &forward = *m.find_function("forward");
 
       std::map<std::string, Tensor> args;
@@ -124,7 +124,7 @@ TEST_CASE("gradients agree with central finite differences", "[gradients]") {
 TEST_CASE("the grad function returns the loss and one gradient per param", "[gradients]") {
   auto c = test::compile_body("input x : f32[N, 2]\n param W : f32[2, 1]\n param unused : f32[3]\n loss mean(x @ W)");
   REQUIRE(c->result.module);
-  const ir::Function &g = compiler::build_grad(*c->result.module);
+  const ir::Function &g = compiler::build_grad(*c->result.module).fn;
   REQUIRE(g.results().size() == 3);
   CHECK(g.results()[0].name == "loss");
   CHECK(g.results()[1].name == "d_W");

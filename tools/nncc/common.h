@@ -30,5 +30,6 @@ bool write_output(const std::string &path, const std::string &text);
 void add_check_command(CLI::App &app, int &status);
 void add_dump_command(CLI::App &app, int &status);
 void add_opt_command(CLI::App &app, int &status);
+void add_trace_command(CLI::App &app, int &status);
 
 } // namespace nncc::tool
