@@ -12,11 +12,11 @@ list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_COMPILER_SOURCES
   compiler/passes/pass_registry.cpp compiler/passes/verify.cpp
-  compiler/passes/autodiff.cpp compiler/passes/grad_rules.cpp
+  compiler/passes/autodiff.cpp compiler/passes/grad_rules.cpp compiler/passes/promote_f64.cpp
   compiler/interp/interpreter.cpp compiler/interp/kernels.cpp compiler/interp/params.cpp)
 list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

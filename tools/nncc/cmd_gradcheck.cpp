@@ -1,0 +1,117 @@
+// nncc gradcheck FILE.nn [--seed S] — compare every gradient of the loss
+// with central finite differences, in f64, through the reference
+// interpreter; print the worst relative error per param and float input.
+#include "compiler/interp/interpreter.h"
+#include "compiler/interp/params.h"
+#include "compiler/passes/autodiff.h"
+#include "compiler/passes/pass_registry.h"
+#include "nncc/rng.h"
+#include "tools/nncc/common.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace nncc::tool {
+namespace {
+
+constexpr int64_t kSymbolicSize = 3;     // every symbolic dimension (the batch)
+constexpr int64_t kMaxCheckedEntries = 16; // per tensor, chosen at random
+constexpr double kStep = 1e-5;
+
+/// The exclusive upper bound of an integer input's values: the class count
+/// or table size of the op that reads it.
+int64_t label_range(const ir::Function &fn, const ir::Value *input) {
+  for (const ir::Value *v : fn.body()) {
+    if (v->operands.size() < 2 && v->op != ir::OpKind::Onehot) continue;
+    if (v->op == ir::OpKind::Onehot && v->operands[0] == input) return std::get<int64_t>(v->attrs[0]);
+    if (v->operands.size() > 1 && v->operands[1] == input) {
+      if (v->op == ir::OpKind::Embedding) return v->operands[0]->type.shape[0].size;
+      if (v->op == ir::OpKind::CrossEntropy || v->op == ir::OpKind::Nll) return v->operands[0]->type.shape.back().size;
+    }
+  }
+  return 2;
+}
+
+interp::Tensor random_input(const ir::Function &fn, const ir::Value *a, uint64_t seed, uint64_t stream) {
+  std::vector<int64_t> shape;
+  for (const ir::Dim &d : a->type.shape) shape.push_back(d.is_symbolic() ? kSymbolicSize : d.size);
+  interp::Tensor t = interp::Tensor::zeros(a->type.dtype, shape);
+  int64_t range = a->type.dtype == ir::DType::I32 ? label_range(fn, a) : 0;
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    double u = rng::uniform(seed, stream, i);
+    t.data[i] = range ? std::floor(u * static_cast<double>(range)) : 0.1 + 0.8 * u;
+  }
+  return t;
+}
+
+} // namespace
+
+void add_gradcheck_command(CLI::App &app, int &status) {
+  auto *cmd = app.add_subcommand("gradcheck", "Check every gradient against central finite differences in f64");
+  struct Options {
+    std::string path;
+    uint64_t seed = 0;
+    double tolerance = 1e-6;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("file", opt->path, "the .nn model file")->required();
+  cmd->add_option("--seed", opt->seed, "seed of params, inputs and dropout")->capture_default_str();
+  cmd->add_option("--tolerance", opt->tolerance,
+                  "largest accepted |analytic - numeric| / max(|analytic|, |numeric|, 1e-3)")
+      ->capture_default_str();
+  cmd->callback([opt, &status] {
+    status = kUserError;
+    CompiledFile f;
+    compile_file(opt->path, f);
+    if (!f.result.module) return;
+    ir::Module &m = *f.result.module;
+    if (!m.find_function("forward")->find_result("loss")) {
+      fmt::print(stderr, "{}: error: model '{}' has no loss: there is nothing to check\n", opt->path, m.name);
+      return;
+    }
+    const compiler::PassInfo *promote[] = {compiler::find_pass("promote-f64")};
+    std::string trace;
+    std::vector<std::string> errors;
+    compiler::run_pipeline(m, promote, {}, trace, errors);
+    const ir::Function &fwd = *m.find_function("forward");
+    const ir::Function &grad = compiler::build_grad(m, {.input_gradients = true}).fn;
+
+    std::map<std::string, interp::Tensor> args = interp::initial_params(m, opt->seed);
+    uint64_t stream = 1;
+    for (const ir::Value *a : fwd.arguments())
+      if (a->kind == ir::ValueKind::Input) args[a->name] = random_input(fwd, a, opt->seed, stream++);
+    auto loss_at = [&](const std::map<std::string, interp::Tensor> &at) {
+      return interp::run(fwd, at, {.training = true, .seed = opt->seed}).results.at("loss").item();
+    };
+    interp::Execution analytic = interp::run(grad, args, {.training = true, .seed = opt->seed});
+
+    bool ok = true;
+    fmt::print("{:<12} {:<16} {:>14}  {}\n", "gradient", "type", "worst error", "entries checked");
+    for (const ir::Value *a : fwd.arguments()) {
+      if (!ir::is_float(a->type.dtype)) continue;
+      const interp::Tensor &g = analytic.results.at("d_" + a->name);
+      int64_t n = g.numel(), count = std::min(n, kMaxCheckedEntries);
+      double worst = 0;
+      for (int64_t k = 0; k < count; ++k) {
+        auto i = static_cast<size_t>(count == n ? k : static_cast<int64_t>(rng::bits(opt->seed, 0xC0FFEE + stream, static_cast<uint64_t>(k)) % static_cast<uint64_t>(n)));
+        auto shifted = args;
+        double x0 = args[a->name].data[i];
+        shifted[a->name].data[i] = x0 + kStep;
+        double up = loss_at(shifted);
+        shifted[a->name].data[i] = x0 - kStep;
+        double numeric = (up - loss_at(shifted)) / (2 * kStep);
+        double error = std::abs(g.data[i] - numeric) / std::max({std::abs(g.data[i]), std::abs(numeric), 1e-3});
+        worst = std::max(worst, std::isnan(error) ? INFINITY : error);
+      }
+      ++stream;
+      bool pass = worst <= opt->tolerance;
+      ok &= pass;
+      fmt::print("{:<12} {:<16} {:>14.3g}  {} of {}{}\n", "d_" + a->name, a->type.str(), worst, count, n, pass ? "" : "  FAILED");
+    }
+    fmt::print("gradcheck {} (tolerance {:g}, f64, step {:g}, symbolic dimensions = {})\n", ok ? "passed" : "FAILED",
+               opt->tolerance, kStep, kSymbolicSize);
+    status = ok ? kSuccess : kUserError;
+  });
+}
+
+} // namespace nncc::tool
