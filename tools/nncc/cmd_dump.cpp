@@ -42,9 +42,7 @@ void add_dump_command(CLI::App &app, int &status) {
         return;
       }
       if (opt->stage == "grad") {
-        if (!f.result.module->find_function("forward")->find_result("loss")) {
-          fmt::print(stderr, "{}: error: model '{}' has no loss: there is nothing to differentiate\n", opt->path,
-                     f.result.module->name);
+        if (!require_loss(opt->path, *f.result.module, "differentiate")) {
           status = kUserError;
           return;
         }

@@ -65,10 +65,7 @@ void add_gradcheck_command(CLI::App &app, int &status) {
     compile_file(opt->path, f);
     if (!f.result.module) return;
     ir::Module &m = *f.result.module;
-    if (!m.find_function("forward")->find_result("loss")) {
-      fmt::print(stderr, "{}: error: model '{}' has no loss: there is nothing to check\n", opt->path, m.name);
-      return;
-    }
+    if (!require_loss(opt->path, m, "check")) return;
     const compiler::PassInfo *promote[] = {compiler::find_pass("promote-f64")};
     std::string trace;
     std::vector<std::string> errors;

@@ -17,6 +17,12 @@ void compile_file(const std::string &path, CompiledFile &out) {
   print_diagnostics(out.diags);
 }
 
+bool require_loss(const std::string &path, const ir::Module &module, std::string_view what) {
+  if (module.find_function("forward")->find_result("loss")) return true;
+  fmt::print(stderr, "{}: error: model '{}' has no loss: there is nothing to {}\n", path, module.name, what);
+  return false;
+}
+
 bool write_output(const std::string &path, const std::string &text) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -22,6 +22,10 @@ struct CompiledFile {
 void compile_file(const std::string &path, CompiledFile &out);
 void print_diagnostics(const DiagnosticEngine &diags);
 
+/// True when the model has a loss; otherwise prints "... has no loss:
+/// there is nothing to WHAT" and returns false.
+bool require_loss(const std::string &path, const ir::Module &module, std::string_view what);
+
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 /// Returns false (after printing why) when the file cannot be written.
 bool write_output(const std::string &path, const std::string &text);
