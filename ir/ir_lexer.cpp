@@ -51,8 +51,8 @@ IrToken IrLexer::next() {
     }
     return finish(c == '%' ? IrTok::ValueRef : IrTok::Symbol);
   }
-  if (is_ident_start(c)) {
-    while (is_ident_char(peek())) tok.text += peek(), advance();
+  if (is_ident_start(c)) { // dotted names such as opt.W1.m are one identifier
+    while (is_ident_char(peek()) || (peek() == '.' && is_ident_start(peek(1)))) tok.text += peek(), advance();
     return finish(IrTok::Ident);
   }
   if (is_digit(c) || ((c == '-' || c == '.') && (is_digit(peek(1)) || peek(1) == '.'))) {

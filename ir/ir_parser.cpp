@@ -143,12 +143,13 @@ private:
     expect_punct("}");
   }
 
-  /// argument ::= ('input' | 'param') VALUE ':' type loc?
+  /// argument ::= ('input' | 'param' | 'state') VALUE ':' type loc?
   void parse_argument(Function &fn) {
     ValueKind kind;
     if (is_ident("input")) kind = ValueKind::Input;
     else if (is_ident("param")) kind = ValueKind::Param;
-    else fail(tok_.loc, fmt::format("expected 'input' or 'param', found {}", describe(tok_)));
+    else if (is_ident("state")) kind = ValueKind::State;
+    else fail(tok_.loc, fmt::format("expected 'input', 'param' or 'state', found {}", describe(tok_)));
     take();
     IrToken name = expect(IrTok::ValueRef, "a value name (%name)");
     expect_punct(":");

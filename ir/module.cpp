@@ -38,6 +38,16 @@ const DeclKindInfo<OptimizerKind> &optimizer_info(OptimizerKind k) {
   return optimizer_table()[static_cast<size_t>(k)];
 }
 
+std::string_view value_kind_name(ValueKind kind) {
+  switch (kind) {
+  case ValueKind::Input: return "input";
+  case ValueKind::Param: return "param";
+  case ValueKind::State: return "state";
+  case ValueKind::Op: return "op";
+  }
+  return "?";
+}
+
 Value *Function::add_argument(ValueKind kind, std::string name, Type type, Location loc) {
   auto v = std::make_unique<Value>();
   v->kind = kind;

@@ -13,7 +13,13 @@
 
 namespace nncc::ir {
 
-enum class ValueKind { Input, Param, Op };
+// Function arguments are inputs (data of each call), params (trained
+// tensors) or state (optimizer state and run-time hyperparameters such as
+// the learning rate, owned by the session like params but not trained).
+enum class ValueKind { Input, Param, State, Op };
+
+std::string_view value_kind_name(ValueKind kind); // "input", "param", "state", "op"
+
 
 struct Value {
   ValueKind kind = ValueKind::Op;

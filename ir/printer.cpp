@@ -70,7 +70,7 @@ std::string print_function(const Function &fn) {
   const auto &args = fn.arguments();
   for (size_t i = 0; i < args.size(); ++i) {
     const Value *a = args[i];
-    std::string text = fmt::format("      {} {} : {}", a->kind == ValueKind::Input ? "input" : "param",
+    std::string text = fmt::format("      {} {} : {}", value_kind_name(a->kind),
                                    names[a], a->type.str());
     out += with_loc(std::move(text), a->loc) + (i + 1 < args.size() ? ",\n" : "\n");
   }

@@ -61,8 +61,7 @@ Execution run(const ir::Function &fn, const std::map<std::string, Tensor> &args,
   for (const ir::Value *a : fn.arguments()) {
     auto it = args.find(a->name);
     if (it == args.end())
-      throw InterpError(fmt::format("missing {} '{}' ({})", a->kind == ir::ValueKind::Input ? "input" : "param",
-                                    a->name, a->type.str()));
+      throw InterpError(fmt::format("missing {} '{}' ({})", ir::value_kind_name(a->kind), a->name, a->type.str()));
     bind_argument(*a, it->second, ex.dims, bound_by);
     ex.values[a] = it->second;
   }

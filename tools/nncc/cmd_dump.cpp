@@ -1,5 +1,6 @@
 // nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
 #include "compiler/passes/autodiff.h"
+#include "compiler/passes/optimizer.h"
 #include "frontend/ast_printer.h"
 #include "ir/dot_printer.h"
 #include "ir/printer.h"
@@ -17,7 +18,8 @@ void add_dump_command(CLI::App &app, int &status) {
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--stage", opt->stage,
-                  "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph")
+                  "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph (and "
+                  "train_step: + the optimizer update, when the model has an optimizer)")
       ->check(CLI::IsMember({"ast", "ir", "grad"}))
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text or dot (Graphviz)")
@@ -47,6 +49,7 @@ void add_dump_command(CLI::App &app, int &status) {
           return;
         }
         compiler::build_grad(*f.result.module);
+        if (f.result.module->optimizer) compiler::build_train_step(*f.result.module);
       }
       text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
     }

@@ -135,7 +135,7 @@ void add_trace_command(CLI::App &app, int &status) {
       ir::ValueNames names(fwd);
       std::vector<Row> rows;
       for (const ir::Value *v : nodes) {
-        std::string op = v->kind == ir::ValueKind::Input ? "input" : v->kind == ir::ValueKind::Param ? "param" : std::string(v->info().name);
+        std::string op(v->is_argument() ? ir::value_kind_name(v->kind) : v->info().name);
         rows.push_back({names[v], op, cell(value_of(v)), cell(gradient_of(v))});
       }
       print_table(rows, loss);
