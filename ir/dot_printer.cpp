@@ -3,6 +3,7 @@
 #include "ir/printer.h"
 
 #include <fmt/format.h>
+#include <unordered_set>
 
 namespace nncc::ir {
 namespace {
@@ -12,6 +13,21 @@ std::string node_id(const Function &fn, const ValueNames &names, const Value *v)
   return fmt::format("\"{}{}\"", fn.name(), escape_quotes(names[v]));
 }
 
+/// In grad and train_step, the forward computation is what the loss is
+/// computed from; everything after it is backward (or update) work.
+std::unordered_set<const Value *> forward_part(const Function &fn) {
+  std::unordered_set<const Value *> fwd;
+  const FunctionResult *loss = fn.find_result("loss");
+  if (fn.name() == "forward" || !loss) {
+    fwd.insert(fn.body().begin(), fn.body().end());
+    return fwd;
+  }
+  fwd.insert(loss->value);
+  for (auto it = fn.body().rbegin(); it != fn.body().rend(); ++it)
+    if (fwd.count(*it)) fwd.insert((*it)->operands.begin(), (*it)->operands.end());
+  return fwd;
+}
+
 } // namespace
 
 std::string print_dot(const Module &module) {
@@ -19,6 +35,7 @@ std::string print_dot(const Module &module) {
                                 escape_quotes(module.name));
   for (const auto &fn : module.functions()) {
     ValueNames names(*fn);
+    std::unordered_set<const Value *> forward = forward_part(*fn);
     out += fmt::format("  subgraph \"cluster_{}\" {{\n    label=\"@{}\";\n", escape_quotes(fn->name()),
                        escape_quotes(fn->name()));
     for (const Value *a : fn->arguments()) {
@@ -28,9 +45,11 @@ std::string print_dot(const Module &module) {
                          input ? "ellipse" : "box", input ? "#fff2cc" : "#d9ead3");
     }
     for (const Value *v : fn->body()) {
+      // Forward nodes blue, backward and update nodes orange.
       out += fmt::format("    {} [label=\"{} = {}\\n{}\", shape=box, style=\"rounded,filled\", "
-                         "fillcolor=\"#cfe2f3\"];\n",
-                         node_id(*fn, names, v), escape_quotes(names[v]), v->info().name, v->type.str());
+                         "fillcolor=\"{}\"];\n",
+                         node_id(*fn, names, v), escape_quotes(names[v]), v->info().name, v->type.str(),
+                         forward.count(v) ? "#cfe2f3" : "#fce5cd");
       for (const Value *operand : v->operands)
         out += fmt::format("    {} -> {};\n", node_id(*fn, names, operand), node_id(*fn, names, v));
     }

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include "nncc/rng.h"
 
 using namespace nncc;
 using interp::Tensor;
@@ -167,4 +169,37 @@ TEST_CASE("the interpreter trains XOR to a loss below 0.01", "[optimizer][traini
   }
   CHECK(first > 0.5);
   CHECK(last < 0.01);
+}
+
+TEST_CASE("the interpreter trains the window classifier to zero hinge loss", "[optimizer][training]") {
+  std::ifstream in(std::string(NNCC_EXAMPLES_DIR) + "/window_ner.nn");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto c = test::compile(text, "window_ner.nn");
+  REQUIRE(c->result.module);
+  const ir::Function &step = compiler::build_train_step(*c->result.module);
+  // 16 true windows (a "location" pattern at the centre word, features 8..11)
+  // and 16 corrupt ones (random words only).
+  const int64_t n = 16;
+  Values values = interp::initial_params(*c->result.module, 3);
+  Tensor x = Tensor::zeros(ir::DType::F32, {n, 20}), xc = x;
+  for (int64_t i = 0; i < n * 20; ++i) {
+    x.data[static_cast<size_t>(i)] = static_cast<float>(rng::uniform(9, 1, static_cast<uint64_t>(i)) - 0.5);
+    xc.data[static_cast<size_t>(i)] = static_cast<float>(rng::uniform(9, 2, static_cast<uint64_t>(i)) - 0.5);
+  }
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t k = 8; k < 12; ++k) x.data[static_cast<size_t>(r * 20 + k)] = 1.0;
+  values["x"] = x;
+  values["x_c"] = xc;
+  values["lr"] = Tensor::scalar(0.1);
+  double loss = 1;
+  int steps = 0;
+  for (; steps < 3000 && loss > 0; ++steps) {
+    values["step"] = Tensor::scalar(steps + 1);
+    auto ex = interp::run(step, values);
+    loss = ex.results.at("loss").item();
+    for (const ir::FunctionResult &r : step.results())
+      if (r.name != "loss") values[r.name] = ex.results.at(r.name);
+  }
+  INFO("steps: " << steps);
+  CHECK(loss == 0.0); // every true window scores at least 1 above its corrupt one
 }
