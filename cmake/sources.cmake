@@ -16,6 +16,9 @@ set(NNCC_COMPILER_SOURCES
   compiler/interp/interpreter.cpp compiler/interp/kernels.cpp compiler/interp/params.cpp)
 list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
+set(NNCC_RUNTIME_SOURCES runtime/npy.cpp)
+list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
   tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)

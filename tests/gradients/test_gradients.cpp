@@ -37,6 +37,7 @@ const Case kCases[] = {
     {"square, abs", "input x : f64[6]\n param a : f64[6]\n loss sum(square(a - x)) + sum(abs(a + x))"},
     {"tanh, sigmoid", "input x : f64[4, 3]\n param W : f64[3, 3]\n loss sum(tanh(x @ W)) + sum(sigmoid(x @ W) * x)"},
     {"relu, leaky_relu", "input x : f64[8, 3]\n param W : f64[3, 3]\n loss sum(relu(x @ W) * x) + sum(leaky_relu(x @ W, alpha = 0.1) * x)"},
+    {"dropout (the same mask forward and backward)", "input x : f64[4, 5]\n param a : f64[4, 5]\n loss sum(dropout(a * x, p = 0.3) * x)"},
     {"step has a zero gradient", "input x : f64[4]\n param a : f64[4]\n loss sum(step(a) * x) + sum(a * 0.5)"},
     {"sum, mean with axes", "input x : f64[4, 3]\n param a : f64[4, 3]\n"
                             " loss sum(square(sum(a * x, axis = 0))) + sum(square(mean(a, axis = -1, keepdims = true) * x)) + mean(a)"},

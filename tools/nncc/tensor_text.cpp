@@ -1,5 +1,7 @@
 #include "tools/nncc/tensor_text.h"
 
+#include "nncc/npy.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -89,7 +91,18 @@ void format_rec(const interp::Tensor &t, size_t dim, int64_t &at, int digits, bo
 
 std::optional<interp::Tensor> parse_tensor(std::string_view text, ir::DType dtype, std::string &error) {
   interp::Tensor t{dtype, {}, {}};
-  if (!ListParser(text).parse(t, error)) return std::nullopt;
+  if (text.starts_with("@")) {
+    try {
+      npy::Array a = npy::read(std::string(text.substr(1)));
+      t.shape = a.shape;
+      t.data = std::move(a.values);
+    } catch (const npy::Error &e) {
+      error = e.what();
+      return std::nullopt;
+    }
+  } else if (!ListParser(text).parse(t, error)) {
+    return std::nullopt;
+  }
   if (dtype == ir::DType::I32)
     for (double v : t.data)
       if (v != std::floor(v)) {

@@ -9,8 +9,8 @@
 
 namespace nncc::tool {
 
-/// Parses a number or a nested list; on a syntax error returns nullopt and
-/// sets `error`.
+/// Parses a number, a nested list, or `@PATH` (a .npy file); on an error
+/// returns nullopt and sets `error`.
 std::optional<interp::Tensor> parse_tensor(std::string_view text, ir::DType dtype, std::string &error);
 
 /// Nested lists with `{}`-formatted numbers (shortest round trip); `digits`

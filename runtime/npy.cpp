@@ -1,0 +1,81 @@
+#include "nncc/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <regex>
+
+namespace nncc::npy {
+namespace {
+
+[[noreturn]] void fail(const std::string &path, const std::string &why) { throw Error(path + ": " + why); }
+
+/// The value of 'key' in the header's Python dict literal.
+std::string dict_field(const std::string &header, const std::string &key, const std::string &path) {
+  std::smatch m;
+  std::regex field("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
+  if (!std::regex_search(header, m, field)) fail(path, "the .npy header has no '" + key + "'");
+  return m[1].str();
+}
+
+template <typename T> void convert(const char *data, size_t count, std::vector<double> &out) {
+  for (size_t i = 0; i < count; ++i) {
+    T v;
+    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+    out.push_back(static_cast<double>(v));
+  }
+}
+
+} // namespace
+
+Array read(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail(path, "not a .npy file (bad magic)");
+  int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len = 0, offset = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8;
+    offset = 10;
+  } else if ((major == 2 || major == 3) && bytes.size() >= 12) {
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + static_cast<size_t>(i)])) << (8 * i);
+    offset = 12;
+  } else {
+    fail(path, "unsupported .npy version " + std::to_string(major));
+  }
+  if (offset + header_len > bytes.size()) fail(path, "truncated .npy header");
+  std::string header = bytes.substr(offset, header_len);
+  Array a;
+  a.dtype = dict_field(header, "descr", path);
+  a.dtype = a.dtype.substr(1, a.dtype.size() - 2);
+  if (dict_field(header, "fortran_order", path) != "False") fail(path, "Fortran-ordered arrays are not supported");
+  std::string dims = dict_field(header, "shape", path);
+  size_t count = 1;
+  const std::regex number("\\d+");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    a.shape.push_back(std::stoll(it->str()));
+    count *= static_cast<size_t>(a.shape.back());
+  }
+  const char *data = bytes.data() + offset + header_len;
+  size_t available = bytes.size() - offset - header_len;
+  const std::string &d = a.dtype;
+  if (d.size() < 3 || d[0] == '>') fail(path, "unsupported element type '" + d + "' (little-endian numbers only)");
+  size_t width = static_cast<size_t>(std::stoi(d.substr(2)));
+  if (available < count * width) fail(path, "the data is truncated: expected " + std::to_string(count * width) + " bytes");
+  std::string kind = d.substr(1);
+  if (kind == "f4") convert<float>(data, count, a.values);
+  else if (kind == "f8") convert<double>(data, count, a.values);
+  else if (kind == "i1") convert<int8_t>(data, count, a.values);
+  else if (kind == "i2") convert<int16_t>(data, count, a.values);
+  else if (kind == "i4") convert<int32_t>(data, count, a.values);
+  else if (kind == "i8") convert<int64_t>(data, count, a.values);
+  else if (kind == "u1") convert<uint8_t>(data, count, a.values);
+  else if (kind == "u2") convert<uint16_t>(data, count, a.values);
+  else if (kind == "u4") convert<uint32_t>(data, count, a.values);
+  else if (kind == "u8") convert<uint64_t>(data, count, a.values);
+  else fail(path, "unsupported element type '" + d + "'");
+  return a;
+}
+
+} // namespace nncc::npy
