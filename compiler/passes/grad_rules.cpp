@@ -30,7 +30,7 @@ namespace {
 /// The builder vocabulary the rules are written in.
 class Rule {
 public:
-  Rule(ir::Builder &b, const Value &y, Value *g) : b_(b), y_(y), g(g) {}
+  Rule(ir::Builder &b, const Value &y, Value *gradient) : g(gradient), b_(b), y_(y) {}
 
   Value *x(size_t i) const { return y_.operands[i]; }
   Value *y() const { return const_cast<Value *>(&y_); }

@@ -64,6 +64,16 @@ void scale_all(Values &grads, double clip) { // torch.nn.utils.clip_grad_norm_
     for (double &e : g.data) e *= coef;
 }
 
+/// One train_step call: updates params and state in place.
+void run_step(const Setup &s, Values &params, Values &state, double lr, int step) {
+  Values args = merged(merged(s.data, params), state);
+  args["lr"] = Tensor::scalar(lr, ir::DType::F64);
+  args["step"] = Tensor::scalar(step, ir::DType::F64);
+  auto ex = interp::run(*s.step, args);
+  for (auto &[name, t] : params) t = ex.results.at(name);
+  for (auto &[name, t] : state) t = ex.results.at(name);
+}
+
 void check_close(const Values &expected, const ir::Function &fn, const Values &got) {
   for (const auto &[name, t] : expected) {
     INFO(name);
@@ -90,13 +100,7 @@ TEST_CASE("SGD with momentum, Nesterov and weight decay follows torch.optim.SGD"
         for (size_t i = 0; i < d.data.size(); ++i) buf[name].data[i] = mu * buf[name].data[i] + d.data[i];
       for (size_t i = 0; i < p.data.size(); ++i) p.data[i] -= lr * (d.data[i] + mu * buf[name].data[i]);
     }
-    // nncc: one train_step call.
-    Values args = merged(merged(s.data, params), state);
-    args["lr"] = Tensor::scalar(lr, ir::DType::F64);
-    args["step"] = Tensor::scalar(step, ir::DType::F64);
-    auto ex = interp::run(*s.step, args);
-    for (auto &[name, t] : params) t = ex.results.at(name);
-    for (auto &[name, t] : state) t = ex.results.at(name);
+    run_step(s, params, state, lr, step); // nncc: one train_step call
     check_close(ref, *s.step, params);
   }
 }
@@ -126,12 +130,7 @@ TEST_CASE("Adam with weight decay and clipping, and AdamW, follow torch.optim", 
             p.data[i] -= lr / bc1 * m[name].data[i] / denom;
           }
         }
-        Values args = merged(merged(s.data, params), state);
-        args["lr"] = Tensor::scalar(lr, ir::DType::F64);
-        args["step"] = Tensor::scalar(step, ir::DType::F64);
-        auto ex = interp::run(*s.step, args);
-        for (auto &[name, t] : params) t = ex.results.at(name);
-        for (auto &[name, t] : state) t = ex.results.at(name);
+        run_step(s, params, state, lr, step);
         check_close(ref, *s.step, params);
       }
     }
