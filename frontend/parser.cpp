@@ -112,8 +112,7 @@ private:
       model->name = name.text;
       model->loc = model->loc.through(name.loc);
       skip_newlines_only();
-      Token open = expect(Tok::LBrace, fmt::format("to open model '{}'", model->name));
-      (void)open;
+      expect(Tok::LBrace, fmt::format("to open model '{}'", model->name));
     } catch (const SyntaxError &) {
       return nullptr;
     }

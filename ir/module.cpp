@@ -74,6 +74,12 @@ Value *Function::append(OpKind op, std::vector<Value *> operands, Attrs attrs, T
   return body_.back();
 }
 
+Value *Function::append_copy(const Value &v, std::vector<Value *> operands) {
+  Value *copy = append(v.op, std::move(operands), v.attrs, v.type, v.name, v.loc);
+  copy->note = v.note;
+  return copy;
+}
+
 Value *Function::find_argument(std::string_view arg_name) const {
   for (Value *v : args_)
     if (v->name == arg_name) return v;

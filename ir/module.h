@@ -57,6 +57,9 @@ public:
   /// Appends an op value whose type was already inferred.
   Value *append(OpKind op, std::vector<Value *> operands, Attrs attrs, Type type,
                 std::string name = {}, Location loc = {});
+  /// Appends a copy of op value `v` (op, attributes, type, name, location,
+  /// note) reading `operands`, which are values of this function.
+  Value *append_copy(const Value &v, std::vector<Value *> operands);
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
   Value *find_argument(std::string_view name) const;
   /// Deletes the op values no result depends on.

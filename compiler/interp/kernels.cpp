@@ -224,10 +224,10 @@ Tensor compute(const ir::Value &v, const std::vector<const Tensor *> &in, const 
   case OpKind::Softmax:
   case OpKind::LogSoftmax: {
     Tensor out{dt, x(0).shape, x(0).data};
-    AxisView(x(0).shape, axis_attr(v)).for_each_group([&](int64_t base, int64_t stride) {
-      int64_t n = AxisView(x(0).shape, axis_attr(v)).n;
-      double lse = group_logsumexp(x(0), base, stride, n);
-      for (int64_t k = 0; k < n; ++k) {
+    AxisView view(x(0).shape, axis_attr(v));
+    view.for_each_group([&](int64_t base, int64_t stride) {
+      double lse = group_logsumexp(x(0), base, stride, view.n);
+      for (int64_t k = 0; k < view.n; ++k) {
         double logp = at(x(0), base + k * stride) - lse;
         at(out, base + k * stride) = v.op == OpKind::Softmax ? std::exp(logp) : logp;
       }

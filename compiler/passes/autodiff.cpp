@@ -5,7 +5,6 @@
 #include "compiler/passes/grad_rules.h"
 #include "ir/builder.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 #include <stdexcept>
 #include <unordered_map>
@@ -29,9 +28,7 @@ std::unordered_map<const Value *, Value *> clone_for(const ir::Function &fn, con
     if (!needed.count(v)) continue;
     std::vector<Value *> operands;
     for (const Value *o : v->operands) operands.push_back(map.at(o));
-    Value *copy = out.append(v->op, std::move(operands), v->attrs, v->type, v->name, v->loc);
-    copy->note = v->note;
-    map[v] = copy;
+    map[v] = out.append_copy(*v, std::move(operands));
   }
   return map;
 }
@@ -114,10 +111,8 @@ GradFunction build_grad(ir::Module &module, const AutodiffOptions &options) {
   }
   if (!options.keep_all) {
     grad.remove_unused();
-    std::erase_if(out.gradient_of, [&](const auto &entry) {
-      const auto &body = grad.body();
-      return !entry.second->is_argument() && std::find(body.begin(), body.end(), entry.second) == body.end();
-    });
+    std::unordered_set<const Value *> kept(grad.body().begin(), grad.body().end());
+    std::erase_if(out.gradient_of, [&](const auto &entry) { return !entry.second->is_argument() && !kept.count(entry.second); });
   }
   return out;
 }

@@ -74,9 +74,7 @@ ir::Function &build_train_step(ir::Module &module) {
   for (const Value *v : grad->body()) {
     std::vector<Value *> operands;
     for (const Value *o : v->operands) operands.push_back(map.at(o));
-    Value *copy = ts.append(v->op, std::move(operands), v->attrs, v->type, v->name, v->loc);
-    copy->note = v->note;
-    map[v] = copy;
+    map[v] = ts.append_copy(*v, std::move(operands));
   }
 
   Update u(ts, dtype, opt.loc);

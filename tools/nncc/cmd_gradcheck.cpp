@@ -8,6 +8,7 @@
 #include "nncc/rng.h"
 #include "tools/nncc/common.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -22,12 +23,11 @@ constexpr double kStep = 1e-5;
 /// or table size of the op that reads it.
 int64_t label_range(const ir::Function &fn, const ir::Value *input) {
   for (const ir::Value *v : fn.body()) {
-    if (v->operands.size() < 2 && v->op != ir::OpKind::Onehot) continue;
-    if (v->op == ir::OpKind::Onehot && v->operands[0] == input) return std::get<int64_t>(v->attrs[0]);
-    if (v->operands.size() > 1 && v->operands[1] == input) {
-      if (v->op == ir::OpKind::Embedding) return v->operands[0]->type.shape[0].size;
-      if (v->op == ir::OpKind::CrossEntropy || v->op == ir::OpKind::Nll) return v->operands[0]->type.shape.back().size;
-    }
+    bool reads = std::find(v->operands.begin(), v->operands.end(), input) != v->operands.end();
+    if (!reads) continue;
+    if (v->op == ir::OpKind::Onehot) return std::get<int64_t>(v->attrs[0]);
+    if (v->op == ir::OpKind::Embedding) return v->operands[0]->type.shape[0].size;
+    if (v->op == ir::OpKind::CrossEntropy || v->op == ir::OpKind::Nll) return v->operands[0]->type.shape.back().size;
   }
   return 2;
 }
