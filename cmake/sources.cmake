@@ -13,10 +13,21 @@ list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 set(NNCC_COMPILER_SOURCES
   compiler/passes/pass_registry.cpp compiler/passes/verify.cpp
   compiler/passes/autodiff.cpp compiler/passes/grad_rules.cpp compiler/passes/promote_f64.cpp compiler/passes/optimizer.cpp
+  compiler/pipeline.cpp compiler/codegen/describe.cpp
   compiler/interp/interpreter.cpp compiler/interp/kernels.cpp compiler/interp/params.cpp)
 list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
-set(NNCC_RUNTIME_SOURCES runtime/npy.cpp)
+# The only sources that include LLVM headers (slow to compile): codegen and the JIT.
+set(NNCC_JIT_SOURCES
+  compiler/codegen/emitter.cpp compiler/codegen/vector_math.cpp compiler/codegen/elementwise.cpp
+  compiler/codegen/reductions.cpp compiler/codegen/rows.cpp compiler/codegen/losses.cpp
+  compiler/codegen/data_movement.cpp compiler/codegen/lower.cpp compiler/codegen/target.cpp
+  compiler/jit/jit.cpp compiler/jit/compiler_api.cpp)
+list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
+
+set(NNCC_RUNTIME_SOURCES
+  runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/matmul.cpp runtime/kernel_abi.cpp
+  runtime/session.cpp runtime/checkpoint.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES

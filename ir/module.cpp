@@ -92,14 +92,22 @@ const FunctionResult *Function::find_result(std::string_view result_name) const 
   return nullptr;
 }
 
-void Function::remove_unused() {
+void Function::remove_unused(bool unused_inputs_too) {
   std::unordered_set<const Value *> live;
   for (const FunctionResult &r : results_) live.insert(r.value);
   for (auto it = body_.rbegin(); it != body_.rend(); ++it)
     if (live.count(*it))
       for (const Value *o : (*it)->operands) live.insert(o);
-  std::erase_if(body_, [&](const Value *v) { return !live.count(v); });
-  std::erase_if(storage_, [&](const std::unique_ptr<Value> &v) { return !v->is_argument() && !live.count(v.get()); });
+  auto dead = [&](const Value *v) {
+    return !live.count(v) && (!v->is_argument() || (unused_inputs_too && v->kind == ValueKind::Input));
+  };
+  std::erase_if(body_, dead);
+  std::erase_if(args_, dead);
+  std::erase_if(storage_, [&](const std::unique_ptr<Value> &v) { return dead(v.get()); });
+}
+
+void Function::remove_result(std::string_view result_name) {
+  std::erase_if(results_, [&](const FunctionResult &r) { return r.name == result_name; });
 }
 
 Function &Module::add_function(std::string fn_name) {

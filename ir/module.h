@@ -62,8 +62,10 @@ public:
   Value *append_copy(const Value &v, std::vector<Value *> operands);
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
   Value *find_argument(std::string_view name) const;
-  /// Deletes the op values no result depends on.
-  void remove_unused();
+  /// Deletes the op values no result depends on (and, when asked, the
+  /// input arguments none depends on).
+  void remove_unused(bool unused_inputs_too = false);
+  void remove_result(std::string_view result_name);
   const FunctionResult *find_result(std::string_view name) const;
 
 private:

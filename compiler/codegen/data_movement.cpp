@@ -1,0 +1,101 @@
+// Ops that move or pick elements: transpose, concat, slice, embedding and
+// its scatter-add gradient, onehot, plus the scalars const and size. They
+// work on any dtype (labels are reshaped and sliced too).
+#include "compiler/codegen/emitter.h"
+
+namespace nncc::codegen {
+
+using ir::OpKind;
+using llvm::Value;
+
+namespace {
+
+/// Copies x, seen as [outer, n, inner] around `axis`, into positions
+/// [offset, offset + n) along the same axis of out (seen as [outer, N, inner]),
+/// or the reverse (from out's range into x) when `gather`.
+void copy_along_axis(Kernel &k, ir::DType d, Value *small, const ir::Shape &small_shape, Value *big,
+                     const ir::Shape &big_shape, int64_t axis, Value *offset, bool gather) {
+  auto &b = k.b();
+  AxisView sv(k, small_shape, axis), bv(k, big_shape, axis);
+  k.loop(sv.outer, [&](Value *o) {
+    k.loop(sv.n, [&](Value *j) {
+      Value *srow = b.CreateNUWMul(b.CreateNUWAdd(b.CreateNUWMul(o, sv.n), j), sv.inner);
+      Value *brow = b.CreateNUWMul(b.CreateNUWAdd(b.CreateNUWMul(o, bv.n), b.CreateNUWAdd(offset, j)), bv.inner);
+      k.loop(sv.inner, [&](Value *i) {
+        Value *s = b.CreateNUWAdd(srow, i), *g = b.CreateNUWAdd(brow, i);
+        if (gather) k.store(d, k.load(d, big, g), small, s);
+        else k.store(d, k.load(d, small, s), big, g);
+      });
+    });
+  });
+}
+
+} // namespace
+
+void emit_data_movement(Kernel &k, const ir::Value &v) {
+  auto &b = k.b();
+  ir::DType d = v.type.dtype;
+  const ir::Shape &shape = v.type.shape;
+  switch (v.op) {
+  case OpKind::Const: return k.store(d, k.fconst(d, float_attr(v, "value")), k.out(), k.i64(0));
+  case OpKind::Size: {
+    const ir::Shape &in = v.operands[0]->type.shape;
+    Value *n = k.numel(in);
+    if (auto axis = axis_attr(v)) n = k.dim(in[static_cast<size_t>(*axis < 0 ? *axis + static_cast<int64_t>(in.size()) : *axis)]);
+    return k.store(d, b.CreateUIToFP(n, k.elt(d)), k.out(), k.i64(0));
+  }
+  case OpKind::Transpose: {
+    Value *rows = k.dim(shape[1]), *cols = k.dim(shape[0]); // of the input
+    k.loop(rows, [&](Value *i) {
+      k.loop(cols, [&](Value *j) {
+        k.store(d, k.load(d, k.in(0), b.CreateNUWAdd(b.CreateNUWMul(i, cols), j)), k.out(), b.CreateNUWAdd(b.CreateNUWMul(j, rows), i));
+      });
+    });
+    return;
+  }
+  case OpKind::Concat: {
+    int64_t axis = int_attr(v, "axis");
+    Value *offset = k.i64(0);
+    for (size_t t = 0; t < v.operands.size(); ++t) {
+      const ir::Shape &part = v.operands[t]->type.shape;
+      copy_along_axis(k, d, k.in(t), part, k.out(), shape, axis, offset, false);
+      offset = b.CreateNUWAdd(offset, AxisView(k, part, axis).n);
+    }
+    return;
+  }
+  case OpKind::Slice:
+    return copy_along_axis(k, d, k.out(), shape, k.in(0), v.operands[0]->type.shape, int_attr(v, "axis"),
+                           k.i64(int_attr(v, "start")), true);
+  case OpKind::Embedding:
+  case OpKind::EmbeddingGrad: {
+    // ids were checked against the table's rows before the call.
+    bool forward = v.op == OpKind::Embedding;
+    const ir::Value &ids = *v.operands[1];
+    Value *width = k.dim(shape.back()), *count = k.numel(ids.type.shape);
+    Value *rows = forward ? k.in(0) : k.out(), *picked = forward ? k.out() : k.in(0);
+    if (!forward) k.fill(d, k.out(), k.numel(shape), k.fconst(d, 0));
+    k.loop(count, [&](Value *i) {
+      Value *row = b.CreateNUWMul(b.CreateSExt(k.load(ir::DType::I32, k.in(1), i), b.getInt64Ty()), width);
+      Value *at = b.CreateNUWMul(i, width);
+      k.loop(width, [&](Value *j) {
+        Value *r = b.CreateNUWAdd(row, j), *p = b.CreateNUWAdd(at, j);
+        if (forward) k.store(d, k.load(d, rows, r), picked, p);
+        else k.store(d, b.CreateFAdd(k.load(d, rows, r), k.load(d, picked, p)), rows, r);
+      });
+    });
+    return;
+  }
+  case OpKind::Onehot: {
+    Value *classes = k.dim(shape.back()), *count = k.numel(v.operands[0]->type.shape);
+    k.fill(d, k.out(), k.numel(shape), k.fconst(d, 0));
+    k.loop(count, [&](Value *i) {
+      Value *label = b.CreateSExt(k.load(ir::DType::I32, k.in(0), i), b.getInt64Ty());
+      k.store(d, k.fconst(d, 1), k.out(), b.CreateNUWAdd(b.CreateNUWMul(i, classes), label));
+    });
+    return;
+  }
+  default: throw std::logic_error(fmt::format("codegen: '{}' is not a data-movement op", v.info().name));
+  }
+}
+
+} // namespace nncc::codegen

@@ -1,0 +1,130 @@
+// The ModelDesc of a module: everything a Session needs to own the model's
+// buffers and check a call, without the IR.
+#include "compiler/codegen/codegen.h"
+
+#include "compiler/pipeline.h"
+#include <fmt/format.h>
+#include <map>
+#include <unordered_map>
+
+namespace nncc::codegen {
+
+using ir::OpKind;
+
+namespace {
+
+DType public_dtype(ir::DType d) {
+  switch (d) {
+  case ir::DType::F32: return DType::F32;
+  case ir::DType::F64: return DType::F64;
+  case ir::DType::I32: return DType::I32;
+  }
+  return DType::F32;
+}
+
+std::vector<int64_t> static_shape(const ir::Type &t) {
+  std::vector<int64_t> shape;
+  for (const ir::Dim &d : t.shape) shape.push_back(d.size);
+  return shape;
+}
+
+/// The exclusive upper bound that the values of i32 argument `arg` must
+/// respect, from every op that indexes with them (directly or after
+/// reshapes, slices and concatenations); 0 when none does.
+int64_t index_limit(const ir::Function &fn, const ir::Value *arg) {
+  std::unordered_map<const ir::Value *, std::vector<std::pair<const ir::Value *, size_t>>> users;
+  for (const ir::Value *v : fn.body())
+    for (size_t i = 0; i < v->operands.size(); ++i) users[v->operands[i]].push_back({v, i});
+  int64_t limit = 0;
+  auto tighten = [&](const ir::Dim &d) {
+    if (!d.is_symbolic()) limit = limit == 0 ? d.size : std::min(limit, d.size);
+  };
+  std::vector<const ir::Value *> work{arg};
+  while (!work.empty()) {
+    const ir::Value *v = work.back();
+    work.pop_back();
+    for (auto [user, operand] : users[v]) {
+      switch (user->op) {
+      case OpKind::Reshape:
+      case OpKind::Slice:
+      case OpKind::Concat:
+      case OpKind::BroadcastTo:
+      case OpKind::Transpose: work.push_back(user); break;
+      case OpKind::CrossEntropy:
+      case OpKind::CrossEntropyGrad:
+      case OpKind::Nll:
+        if (operand == 1) tighten(user->operands[0]->type.shape.back());
+        break;
+      case OpKind::Onehot: tighten(user->type.shape.back()); break;
+      case OpKind::Embedding: tighten(user->operands[0]->type.shape.front()); break;
+      case OpKind::EmbeddingGrad: tighten(user->type.shape.front()); break;
+      default: break;
+      }
+    }
+  }
+  return limit;
+}
+
+uint64_t fnv1a(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+} // namespace
+
+std::string entry_symbol(const ir::Module &module, const std::string &fn) { return fmt::format("nncc_{}_{}", module.name, fn); }
+
+ModelDesc describe(const ir::Module &module) {
+  ModelDesc desc;
+  desc.name = module.name;
+  std::map<std::string, int> symbol_index;
+  auto dims = [&](const ir::Type &t) {
+    std::vector<DimDesc> out;
+    for (const ir::Dim &d : t.shape) {
+      if (!d.is_symbolic()) {
+        out.push_back({d.size, -1});
+        continue;
+      }
+      auto [it, fresh] = symbol_index.try_emplace(d.symbol, static_cast<int>(desc.symbols.size()));
+      if (fresh) desc.symbols.push_back(d.symbol);
+      out.push_back({0, it->second});
+    }
+    return out;
+  };
+  std::string signature = module.name;
+  for (const ir::ParamDecl &p : module.params) {
+    const auto &info = ir::init_info(p.init.kind);
+    std::vector<double> args;
+    for (const ir::AttrValue &a : p.init.attrs) args.push_back(ir::attr_float(a));
+    desc.params.push_back({p.name, public_dtype(p.type.dtype), static_shape(p.type), std::string(info.name), args});
+    signature += fmt::format(";param {}:{}", p.name, p.type.str());
+  }
+  for (const ir::Function *fn : compiler::entry_points(module)) {
+    FunctionDesc f;
+    f.name = fn->name();
+    for (const ir::Value *a : fn->arguments()) {
+      ArgDesc arg;
+      static_cast<TensorDesc &>(arg) = {a->name, public_dtype(a->type.dtype), dims(a->type)};
+      arg.kind = a->kind == ir::ValueKind::Input ? ArgKind::Input : a->kind == ir::ValueKind::Param ? ArgKind::Param : ArgKind::State;
+      if (a->type.dtype == ir::DType::I32 && a->kind == ir::ValueKind::Input) arg.index_limit = index_limit(*fn, a);
+      f.args.push_back(arg);
+      if (a->kind == ir::ValueKind::State && fn->name() == "train_step") {
+        double initial = 0;
+        if (a->name == "lr") initial = ir::attr_float(module.optimizer->attrs[static_cast<size_t>(
+                                 ir::find_attr(ir::optimizer_info(module.optimizer->kind).attrs, "lr"))]);
+        desc.states.push_back({a->name, public_dtype(a->type.dtype), static_shape(a->type), initial});
+        signature += fmt::format(";state {}:{}", a->name, a->type.str());
+      }
+    }
+    for (const ir::FunctionResult &r : fn->results()) f.results.push_back({r.name, public_dtype(r.value->type.dtype), dims(r.value->type)});
+    for (const ir::Value *v : fn->body()) desc.matmul_sites += v->op == OpKind::Matmul;
+    desc.forward = f.name == "forward" ? std::optional(f) : desc.forward;
+    desc.grad = f.name == "grad" ? std::optional(f) : desc.grad;
+    desc.train_step = f.name == "train_step" ? std::optional(f) : desc.train_step;
+  }
+  desc.signature = fmt::format("{:016x}", fnv1a(signature));
+  return desc;
+}
+
+} // namespace nncc::codegen

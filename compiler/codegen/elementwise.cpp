@@ -1,0 +1,105 @@
+// Elementwise ops: one loop nest over the output, operands read with
+// broadcast strides, constants folded in as immediates.
+#include "compiler/codegen/emitter.h"
+
+#include "nncc/kernel_abi.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace nncc::codegen {
+
+using ir::OpKind;
+using llvm::Value;
+
+ElementEnv prepare_element(Kernel &k, const ir::Value &v) {
+  ElementEnv env;
+  env.count = k.numel(v.type.shape);
+  if (v.info().has(ir::opflag::RANDOM)) {
+    auto &b = k.b();
+    auto base = k.mc.module.getOrInsertFunction("nncc_rt_dropout_base", b.getInt64Ty(), b.getPtrTy(), b.getInt64Ty());
+    env.random_base = b.CreateCall(base, {k.ctx(), k.i64(int_attr(v, "key"))});
+  }
+  return env;
+}
+
+namespace {
+
+/// The scaled keep-mask of dropout: 1/(1-p) where uniform >= p, else 0,
+/// with uniform = (mix64(base ^ i) >> 11) * 2^-53 as in nncc/rng.h.
+Value *dropout_scale(Kernel &k, const ir::Value &v, const ElementEnv &env) {
+  auto &b = k.b();
+  ir::DType d = v.type.dtype;
+  double p = float_attr(v, "p");
+  if (p == 0) return k.fconst(d, 1.0);
+  Value *z = b.CreateAdd(b.CreateXor(env.random_base, env.flat), b.getInt64(0x9E3779B97F4A7C15ull));
+  z = b.CreateMul(b.CreateXor(z, b.CreateLShr(z, 30)), b.getInt64(0xBF58476D1CE4E5B9ull));
+  z = b.CreateMul(b.CreateXor(z, b.CreateLShr(z, 27)), b.getInt64(0x94D049BB133111EBull));
+  z = b.CreateXor(z, b.CreateLShr(z, 31));
+  Value *u = b.CreateUIToFP(b.CreateLShr(z, 11), b.getDoubleTy());
+  Value *keep = b.CreateFCmpOGE(u, llvm::ConstantFP::get(b.getDoubleTy(), p * 0x1.0p53));
+  return b.CreateSelect(keep, k.fconst(d, 1.0 / (1.0 - p)), k.fconst(d, 0.0));
+}
+
+} // namespace
+
+Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &xs, const ElementEnv &env) {
+  auto &b = k.b();
+  ir::DType d = v.type.dtype;
+  auto c = [&](double value) { return k.fconst(d, value); };
+  auto mask = [&](Value *cond) { return b.CreateSelect(cond, c(1), c(0)); };
+  switch (v.op) {
+  case OpKind::Add: return b.CreateFAdd(xs[0], xs[1]);
+  case OpKind::Sub: return b.CreateFSub(xs[0], xs[1]);
+  case OpKind::Mul: return b.CreateFMul(xs[0], xs[1]);
+  case OpKind::Div: return b.CreateFDiv(xs[0], xs[1]);
+  case OpKind::Maximum: return b.CreateSelect(b.CreateFCmpOGE(xs[0], xs[1]), xs[0], xs[1]);
+  case OpKind::Minimum: return b.CreateSelect(b.CreateFCmpOLE(xs[0], xs[1]), xs[0], xs[1]);
+  case OpKind::Greater: return mask(b.CreateFCmpOGT(xs[0], xs[1]));
+  case OpKind::GreaterEqual: return mask(b.CreateFCmpOGE(xs[0], xs[1]));
+  case OpKind::Neg: return b.CreateFNeg(xs[0]);
+  case OpKind::Pow: return emit_pow(k, d, xs[0], float_attr(v, "exponent"));
+  case OpKind::Exp: return emit_exp(k, d, xs[0]);
+  case OpKind::Log: return emit_log(k, d, xs[0]);
+  case OpKind::Sqrt: return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, xs[0]);
+  case OpKind::Square: return b.CreateFMul(xs[0], xs[0]);
+  case OpKind::Abs: return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, xs[0]);
+  case OpKind::Tanh: return emit_tanh(k, d, xs[0]);
+  case OpKind::Sigmoid: return emit_sigmoid(k, d, xs[0]);
+  case OpKind::Relu: return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], c(0));
+  case OpKind::LeakyRelu:
+    return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], b.CreateFMul(xs[0], c(float_attr(v, "alpha"))));
+  case OpKind::Step: return mask(b.CreateFCmpOGE(xs[0], c(0)));
+  case OpKind::Sign: return b.CreateFSub(mask(b.CreateFCmpOGT(xs[0], c(0))), mask(b.CreateFCmpOLT(xs[0], c(0))));
+  case OpKind::ZerosLike: return c(0);
+  case OpKind::Dropout: return b.CreateFMul(xs[0], dropout_scale(k, v, env));
+  case OpKind::DropoutMask: return dropout_scale(k, v, env);
+  case OpKind::BroadcastTo: return xs[0];
+  case OpKind::BceGrad: { // (p - t) / max(p (1 - p), 1e-12) / n
+    Value *pq = b.CreateFMul(xs[0], b.CreateFSub(c(1), xs[0]));
+    Value *den = b.CreateSelect(b.CreateFCmpOGE(pq, c(1e-12)), pq, c(1e-12));
+    Value *n = b.CreateUIToFP(env.count, k.elt(d));
+    return b.CreateFDiv(b.CreateFDiv(b.CreateFSub(xs[0], xs[1]), den), n);
+  }
+  default: throw std::logic_error(fmt::format("codegen: '{}' is not elementwise", v.info().name));
+  }
+}
+
+void emit_elementwise(Kernel &k, const ir::Value &v) {
+  ElementEnv env = prepare_element(k, v);
+  LoopNest nest(v.type.shape);
+  nest.add(v.type.shape);
+  for (const ir::Value *o : v.operands) nest.add(o->type.shape);
+  nest.emit(k, [&](const std::vector<Value *> &at) {
+    std::vector<Value *> xs;
+    for (size_t i = 0; i < v.operands.size(); ++i) {
+      const ir::Value &o = *v.operands[i];
+      xs.push_back(o.op == OpKind::Const && !o.is_argument() ? k.fconst(o.type.dtype, float_attr(o, "value"))
+                                                              : k.load(o.type.dtype, k.in(i), at[i + 1]));
+    }
+    ElementEnv here = env;
+    here.flat = at[0];
+    k.store(v.type.dtype, emit_element(k, v, xs, here), k.out(), at[0]);
+  });
+}
+
+} // namespace nncc::codegen

@@ -1,0 +1,209 @@
+#include "compiler/codegen/emitter.h"
+
+#include <cmath>
+
+namespace nncc::codegen {
+
+using llvm::Value;
+
+void ModuleContext::set_attributes(llvm::Function &fn) const {
+  fn.addFnAttr(llvm::Attribute::NoUnwind);
+  fn.addFnAttr("prefer-vector-width", "512");
+  fn.addFnAttr("min-legal-vector-width", "0");
+  if (!cpu.empty()) fn.addFnAttr("target-cpu", cpu);
+  if (!features.empty()) fn.addFnAttr("target-features", features);
+}
+
+Kernel::Kernel(const ModuleContext &module_ctx, const std::string &name, size_t inputs)
+    : mc(module_ctx), b_(module_ctx.llvm()) {
+  std::vector<llvm::Type *> params(3 + inputs, b_.getPtrTy());
+  auto *type = llvm::FunctionType::get(b_.getVoidTy(), params, false);
+  fn_ = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name, mc.module);
+  mc.set_attributes(*fn_);
+  for (unsigned i = 2; i < params.size(); ++i) fn_->addParamAttr(i, llvm::Attribute::NoAlias);
+  for (llvm::Argument &a : fn_->args()) args_.push_back(&a);
+  args_[0]->setName("ctx");
+  args_[1]->setName("dims");
+  args_[2]->setName("out");
+  entry_ = llvm::BasicBlock::Create(mc.llvm(), "entry", fn_);
+  b_.SetInsertPoint(entry_);
+}
+
+void Kernel::finish() { b_.CreateRetVoid(); }
+
+llvm::Type *Kernel::elt(ir::DType d) {
+  switch (d) {
+  case ir::DType::F32: return b_.getFloatTy();
+  case ir::DType::F64: return b_.getDoubleTy();
+  case ir::DType::I32: return b_.getInt32Ty();
+  }
+  return nullptr;
+}
+
+Value *Kernel::fconst(ir::DType d, double v) {
+  if (d == ir::DType::I32) return b_.getInt32(static_cast<uint32_t>(static_cast<int32_t>(v)));
+  return llvm::ConstantFP::get(elt(d), v);
+}
+
+Value *Kernel::dim(const ir::Dim &d) {
+  if (!d.is_symbolic()) return i64(d.size);
+  auto [it, fresh] = dims_.try_emplace(d.symbol, nullptr);
+  if (fresh) { // loaded once, in the entry block
+    llvm::IRBuilder<> eb(entry_, entry_->getFirstInsertionPt());
+    Value *slot = eb.CreateConstInBoundsGEP1_64(eb.getInt64Ty(), args_[1], static_cast<uint64_t>(mc.symbols.at(d.symbol)));
+    it->second = eb.CreateLoad(eb.getInt64Ty(), slot, d.symbol);
+  }
+  return it->second;
+}
+
+Value *Kernel::numel(const ir::Shape &s, size_t from, size_t to) {
+  Value *n = i64(1);
+  for (size_t i = from; i < std::min(to, s.size()); ++i) n = b_.CreateNUWMul(n, dim(s[i]));
+  return n;
+}
+
+Value *Kernel::load(ir::DType d, Value *ptr, Value *index) {
+  return b_.CreateLoad(elt(d), b_.CreateInBoundsGEP(elt(d), ptr, index));
+}
+
+void Kernel::store(ir::DType d, Value *value, Value *ptr, Value *index) {
+  b_.CreateStore(value, b_.CreateInBoundsGEP(elt(d), ptr, index));
+}
+
+void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {
+  loop(count, [&](Value *i) { store(d, value, ptr, i); });
+}
+
+void Kernel::loop(Value *n, const std::function<void(Value *)> &body) {
+  llvm::LLVMContext &c = mc.llvm();
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  auto *head = llvm::BasicBlock::Create(c, "loop", fn_), *exit = llvm::BasicBlock::Create(c, "done", fn_);
+  b_.CreateCondBr(b_.CreateICmpSGT(n, i64(0)), head, exit);
+  b_.SetInsertPoint(head);
+  llvm::PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
+  i->addIncoming(i64(0), pre);
+  body(i);
+  Value *next = b_.CreateNUWAdd(i, i64(1));
+  i->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpSLT(next, n), head, exit);
+  b_.SetInsertPoint(exit);
+}
+
+Value *Kernel::local(llvm::Type *type, Value *initial) {
+  llvm::IRBuilder<> eb(entry_, entry_->getFirstInsertionPt());
+  Value *slot = eb.CreateAlloca(type);
+  b_.CreateStore(initial, slot);
+  return slot;
+}
+
+int LoopNest::add(const ir::Shape &shape) {
+  std::vector<bool> spans(space_.size(), false);
+  for (size_t k = 0; k < shape.size(); ++k) spans[space_.size() - 1 - k] = !shape[shape.size() - 1 - k].is_one();
+  spans_.push_back(std::move(spans));
+  return static_cast<int>(spans_.size()) - 1;
+}
+
+void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value *> &)> &body) const {
+  // Merge each dimension into the previous group when every tensor spans
+  // both or neither; size-1 dimensions vanish.
+  struct Group {
+    std::vector<size_t> dims;
+    std::vector<bool> spans;
+  };
+  std::vector<Group> groups;
+  for (size_t d = 0; d < space_.size(); ++d) {
+    if (space_[d].is_one()) continue;
+    std::vector<bool> spans;
+    for (const auto &s : spans_) spans.push_back(s[d]);
+    if (!groups.empty() && groups.back().spans == spans) groups.back().dims.push_back(d);
+    else groups.push_back({{d}, spans});
+  }
+  // Element strides of each tensor per group, innermost first.
+  std::vector<Value *> extents(groups.size());
+  std::vector<std::vector<Value *>> strides(spans_.size(), std::vector<Value *>(groups.size()));
+  std::vector<Value *> running(spans_.size(), k.i64(1));
+  for (size_t g = groups.size(); g-- > 0;) {
+    Value *extent = k.i64(1);
+    for (size_t d : groups[g].dims) extent = k.b().CreateNUWMul(extent, k.dim(space_[d]));
+    extents[g] = extent;
+    for (size_t t = 0; t < spans_.size(); ++t) {
+      strides[t][g] = groups[g].spans[t] ? running[t] : k.i64(0);
+      if (groups[g].spans[t]) running[t] = k.b().CreateNUWMul(running[t], extent);
+    }
+  }
+  std::function<void(size_t, std::vector<Value *>)> nest = [&](size_t g, std::vector<Value *> offsets) {
+    if (g == groups.size()) return body(offsets);
+    k.loop(extents[g], [&](Value *i) {
+      std::vector<Value *> inner = offsets;
+      for (size_t t = 0; t < inner.size(); ++t)
+        if (groups[g].spans[t]) inner[t] = k.b().CreateNUWAdd(inner[t], k.b().CreateNUWMul(i, strides[t][g]));
+      nest(g + 1, inner);
+    });
+  };
+  nest(0, std::vector<Value *>(spans_.size(), k.i64(0)));
+}
+
+AxisView::AxisView(Kernel &k, const ir::Shape &shape, std::optional<int64_t> axis) {
+  if (!axis) {
+    outer = inner = k.i64(1);
+    n = k.numel(shape);
+    return;
+  }
+  auto a = static_cast<size_t>(*axis < 0 ? *axis + static_cast<int64_t>(shape.size()) : *axis);
+  outer = k.numel(shape, 0, a);
+  n = k.dim(shape[a]);
+  inner = k.numel(shape, a + 1);
+}
+
+void AxisView::for_each_group(Kernel &k, const std::function<void(Value *, Value *, Value *)> &body) const {
+  auto &b = k.b();
+  k.loop(outer, [&](Value *o) {
+    k.loop(inner, [&](Value *i) {
+      Value *base = b.CreateNUWAdd(b.CreateNUWMul(b.CreateNUWMul(o, n), inner), i);
+      body(b.CreateNUWAdd(b.CreateNUWMul(o, inner), i), base, inner);
+    });
+  });
+}
+
+Value *Slice::at(Value *j) { return k.b().CreateNUWAdd(base, k.b().CreateNUWMul(j, stride)); }
+Value *Slice::load(Value *j) { return k.load(d, ptr, at(j)); }
+
+Value *Slice::fold(Value *initial, const std::function<Value *(Value *, Value *)> &f) {
+  Value *acc = k.local(initial->getType(), initial);
+  k.loop(n, [&](Value *j) { k.b().CreateStore(f(k.b().CreateLoad(initial->getType(), acc), j), acc); });
+  return k.b().CreateLoad(initial->getType(), acc);
+}
+
+Value *Slice::sum(const std::function<Value *(Value *)> &term) {
+  return fold(k.fconst(d, 0), [&](Value *acc, Value *j) { return k.b().CreateFAdd(acc, term(j)); });
+}
+
+Value *Slice::max() {
+  return fold(k.fconst(d, -INFINITY), [&](Value *m, Value *j) {
+    Value *e = load(j);
+    return k.b().CreateSelect(k.b().CreateFCmpOLT(m, e), e, m);
+  });
+}
+
+Value *Slice::logsumexp() {
+  auto &b = k.b();
+  Value *m = max();
+  Value *s = sum([&](Value *j) { return emit_exp(k, d, b.CreateFSub(load(j), m)); });
+  Value *lse = b.CreateFAdd(m, emit_log(k, d, s));
+  return b.CreateSelect(b.CreateFCmpOEQ(m, k.fconst(d, -INFINITY)), m, lse);
+}
+
+Value *Slice::argmax() {
+  auto &b = k.b();
+  return fold(k.i64(0), [&](Value *best, Value *j) { return b.CreateSelect(b.CreateFCmpOGT(load(j), load(best)), j, best); });
+}
+
+std::optional<int64_t> axis_attr(const ir::Value &v, std::string_view name) {
+  const ir::AttrValue &a = v.info().attr(v.attrs, name);
+  if (ir::attr_is_none(a)) return std::nullopt;
+  return std::get<int64_t>(a);
+}
+double float_attr(const ir::Value &v, std::string_view name) { return ir::attr_float(v.info().attr(v.attrs, name)); }
+int64_t int_attr(const ir::Value &v, std::string_view name) { return std::get<int64_t>(v.info().attr(v.attrs, name)); }
+
+} // namespace nncc::codegen

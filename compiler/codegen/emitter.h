@@ -1,0 +1,144 @@
+// The vocabulary every op kernel is written in: one internal LLVM function
+// per op value, `void kernel(ptr ctx, ptr dims, ptr noalias out, ptr noalias
+// in0, ...)`, built with loops over run-time extents. Symbolic dims are
+// loaded from `dims`; static ones are constants, so LLVM sees the trip
+// counts it can. Private to compiler/codegen (it includes LLVM headers).
+#pragma once
+#include "ir/module.h"
+
+#include <fmt/format.h>
+#include <functional>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+#include <map>
+
+namespace nncc::codegen {
+
+/// Module-wide facts kernels need: the symbolic dims' positions in `dims`
+/// and the target attributes every function carries.
+struct ModuleContext {
+  llvm::Module &module;
+  std::map<std::string, int> symbols; // symbolic dim -> index into dims
+  std::string cpu, features;
+
+  llvm::LLVMContext &llvm() const { return module.getContext(); }
+  /// Adds the target and vectorization attributes nncc's functions share.
+  void set_attributes(llvm::Function &fn) const;
+};
+
+class Kernel {
+public:
+  /// Starts function `name` with `inputs` noalias operand pointers.
+  Kernel(const ModuleContext &mc, const std::string &name, size_t inputs);
+
+  llvm::Function *function() const { return fn_; }
+  llvm::IRBuilder<> &b() { return b_; }
+  llvm::Value *ctx() const { return args_[0]; }
+  llvm::Value *out() const { return args_[2]; }
+  llvm::Value *in(size_t i) const { return args_[3 + i]; }
+  /// Returns from the kernel (call once, when the body is complete).
+  void finish();
+
+  // --- Types and constants ---
+  llvm::Type *elt(ir::DType d);
+  llvm::Value *i64(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
+  llvm::Value *fconst(ir::DType d, double v);
+
+  // --- Shapes at run time ---
+  llvm::Value *dim(const ir::Dim &d);
+  llvm::Value *numel(const ir::Shape &s, size_t from = 0, size_t to = SIZE_MAX);
+
+  // --- Memory ---
+  llvm::Value *load(ir::DType d, llvm::Value *ptr, llvm::Value *index);
+  void store(ir::DType d, llvm::Value *value, llvm::Value *ptr, llvm::Value *index);
+  void fill(ir::DType d, llvm::Value *ptr, llvm::Value *count, llvm::Value *value);
+
+  // --- Control ---
+  /// for (i = 0; i < n; ++i) body(i)
+  void loop(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
+  /// A mutable local (promoted to a register by the optimizer).
+  llvm::Value *local(llvm::Type *type, llvm::Value *initial);
+
+  const ModuleContext &mc;
+
+private:
+  llvm::Function *fn_;
+  llvm::IRBuilder<> b_;
+  llvm::BasicBlock *entry_;
+  std::vector<llvm::Value *> args_;
+  std::map<std::string, llvm::Value *> dims_;
+};
+
+/// An iteration space with several tensors read or written in it, each
+/// either spanning a dimension or broadcast along it (NumPy rules). The
+/// nest collapses runs of dimensions that every tensor treats alike, so
+/// the innermost loop is as long as possible and has unit or zero strides:
+/// the form LLVM's vectorizer wants.
+class LoopNest {
+public:
+  explicit LoopNest(ir::Shape space) : space_(std::move(space)) {}
+  /// A tensor of `shape` (which broadcasts to the space); returns its id.
+  int add(const ir::Shape &shape);
+  /// body(offsets) with one element offset per added tensor, in order.
+  void emit(Kernel &k, const std::function<void(const std::vector<llvm::Value *> &)> &body) const;
+
+private:
+  ir::Shape space_;
+  std::vector<std::vector<bool>> spans_; // per tensor, per space dim
+};
+
+/// [outer, n, inner] around one axis of a shape (or n = all of it).
+struct AxisView {
+  llvm::Value *outer, *n, *inner;
+  AxisView(Kernel &k, const ir::Shape &shape, std::optional<int64_t> axis);
+  /// body(group, base, stride) for each 1-D slice along the axis; element j
+  /// of the slice is at base + j * stride; group counts slices in order.
+  void for_each_group(Kernel &k, const std::function<void(llvm::Value *, llvm::Value *, llvm::Value *)> &body) const;
+};
+
+/// One 1-D slice of a tensor: element j at ptr[base + j * stride].
+struct Slice {
+  Kernel &k;
+  ir::DType d;
+  llvm::Value *ptr, *base, *stride, *n;
+
+  llvm::Value *at(llvm::Value *j);
+  llvm::Value *load(llvm::Value *j);
+  /// acc = f(acc, j) for j in [0, n), from `initial`.
+  llvm::Value *fold(llvm::Value *initial, const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &f);
+  llvm::Value *sum(const std::function<llvm::Value *(llvm::Value *)> &term);
+  llvm::Value *max();
+  /// log Σ exp(x_j), with the max subtracted; -inf for an all -inf slice.
+  llvm::Value *logsumexp();
+  /// Index of the first maximum (i64).
+  llvm::Value *argmax();
+};
+
+std::optional<int64_t> axis_attr(const ir::Value &v, std::string_view name = "axis");
+double float_attr(const ir::Value &v, std::string_view name);
+int64_t int_attr(const ir::Value &v, std::string_view name);
+
+// --- Element math (vector_math.cpp): vectorizable, no libm calls for f32 ---
+llvm::Value *emit_exp(Kernel &k, ir::DType d, llvm::Value *x);
+llvm::Value *emit_log(Kernel &k, ir::DType d, llvm::Value *x);
+llvm::Value *emit_tanh(Kernel &k, ir::DType d, llvm::Value *x);
+llvm::Value *emit_sigmoid(Kernel &k, ir::DType d, llvm::Value *x);
+llvm::Value *emit_pow(Kernel &k, ir::DType d, llvm::Value *x, double exponent);
+
+// --- Kernels by family; each fills the kernel of op value v ---
+/// What an element computation may need besides its operands: its flat
+/// index in the output (dropout draws by it), the element count (gradients
+/// of means), and the dropout op's random base. Set up before the loops.
+struct ElementEnv {
+  llvm::Value *flat = nullptr, *count = nullptr, *random_base = nullptr;
+};
+ElementEnv prepare_element(Kernel &k, const ir::Value &v);
+/// One element of an elementwise op from its operands' elements.
+llvm::Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<llvm::Value *> &xs, const ElementEnv &env);
+void emit_elementwise(Kernel &k, const ir::Value &v);
+void emit_reduction(Kernel &k, const ir::Value &v);   // sum, mean, max, sum_to
+void emit_row_op(Kernel &k, const ir::Value &v);      // logsumexp, softmax, log_softmax, layernorm, argmax, max_grad
+void emit_loss(Kernel &k, const ir::Value &v);        // losses and their fused gradients
+void emit_data_movement(Kernel &k, const ir::Value &v); // transpose, concat, slice, embedding, onehot, size, const
+
+} // namespace nncc::codegen

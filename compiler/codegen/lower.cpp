@@ -1,0 +1,205 @@
+// Lowers each entry point to one LLVM function: buffers for every value
+// (arguments and results are the caller's; intermediates come from the
+// runtime's arena), then one kernel call per op in definition order.
+// reshape is free (it aliases its operand), and a transpose that only
+// feeds matmuls is folded into them as a stride flag, as oneDNN reads
+// transposed operands at full speed.
+#include "compiler/codegen/lower.h"
+
+#include "compiler/codegen/codegen.h"
+#include "compiler/codegen/emitter.h"
+#include "compiler/pipeline.h"
+#include "nncc/kernel_abi.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nncc::codegen {
+
+using ir::OpKind;
+using llvm::Value;
+
+namespace {
+
+/// How the kernel of an op is made; every op of ops.def is listed.
+enum class Lowering { Elementwise, Reduction, Row, Loss, DataMovement, Matmul, Alias };
+
+Lowering lowering_of(OpKind op) {
+  switch (op) {
+  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Maximum: case OpKind::Minimum:
+  case OpKind::Neg: case OpKind::Pow: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Square:
+  case OpKind::Abs: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Relu: case OpKind::LeakyRelu: case OpKind::Step:
+  case OpKind::Dropout: case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike:
+  case OpKind::DropoutMask: case OpKind::BroadcastTo: case OpKind::BceGrad:
+    return Lowering::Elementwise;
+  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::SumTo: return Lowering::Reduction;
+  case OpKind::Logsumexp: case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::Layernorm: case OpKind::Argmax:
+  case OpKind::MaxGrad:
+    return Lowering::Row;
+  case OpKind::CrossEntropy: case OpKind::Nll: case OpKind::Bce: case OpKind::BceWithLogits: case OpKind::Mse:
+  case OpKind::Hinge: case OpKind::CrossEntropyGrad:
+    return Lowering::Loss;
+  case OpKind::Const: case OpKind::Size: case OpKind::Transpose: case OpKind::Concat: case OpKind::Slice:
+  case OpKind::Embedding: case OpKind::EmbeddingGrad: case OpKind::Onehot:
+    return Lowering::DataMovement;
+  case OpKind::Matmul: return Lowering::Matmul;
+  case OpKind::Reshape: return Lowering::Alias;
+  }
+  return Lowering::DataMovement;
+}
+
+class FunctionLowering {
+public:
+  FunctionLowering(const ModuleContext &mc, const ir::Module &module, const ir::Function &fn, int &matmul_site)
+      : mc_(mc), module_(module), fn_(fn), site_(matmul_site), b_(mc.llvm()) {}
+
+  void run() {
+    auto *type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getPtrTy(), b_.getPtrTy()}, false);
+    entry_ = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, entry_symbol(module_, fn_.name()), mc_.module);
+    mc_.set_attributes(*entry_);
+    ctx_ = entry_->getArg(0);
+    buffers_ = entry_->getArg(1);
+    dims_ = entry_->getArg(2);
+    ctx_->setName("ctx");
+    buffers_->setName("buffers");
+    dims_->setName("dims");
+    b_.SetInsertPoint(llvm::BasicBlock::Create(mc_.llvm(), "entry", entry_));
+    fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
+
+    find_folded_transposes();
+    unsigned slot = 0;
+    for (const ir::Value *a : fn_.arguments()) buffer_[a] = caller_buffer(slot++, a->name);
+    for (const ir::FunctionResult &r : fn_.results()) result_buffers_.push_back(caller_buffer(slot++, r.name));
+    std::unordered_map<const ir::Value *, Value *> result_of;
+    for (size_t i = 0; i < fn_.results().size(); ++i) result_of.try_emplace(fn_.results()[i].value, result_buffers_[i]);
+
+    for (size_t i = 0; i < fn_.body().size(); ++i) {
+      const ir::Value *v = fn_.body()[i];
+      if (folded_.count(v)) continue;
+      Lowering how = lowering_of(v->op);
+      if (how == Lowering::Alias) {
+        buffer_[v] = buffer_.at(v->operands[0]);
+        continue;
+      }
+      auto r = result_of.find(v);
+      buffer_[v] = r != result_of.end() ? r->second : allocate(*v);
+      if (how == Lowering::Matmul) emit_matmul(*v);
+      else call_kernel(*v, i, how);
+    }
+    // Results that are arguments, aliases or repeated values are copied.
+    for (size_t i = 0; i < fn_.results().size(); ++i) {
+      const ir::Value *v = fn_.results()[i].value;
+      if (buffer_.at(v) != result_buffers_[i])
+        b_.CreateMemCpy(result_buffers_[i], llvm::MaybeAlign(4), buffer_.at(v), llvm::MaybeAlign(4), bytes(v->type));
+    }
+    b_.CreateRetVoid();
+    b_.SetInsertPoint(fail_);
+    b_.CreateRetVoid();
+  }
+
+private:
+  Value *i64(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
+
+  Value *caller_buffer(unsigned slot, const std::string &name) {
+    Value *p = b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), buffers_, slot));
+    p->setName(name);
+    return p;
+  }
+
+  Value *dim(const ir::Dim &d) {
+    if (!d.is_symbolic()) return i64(d.size);
+    return b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstInBoundsGEP1_64(b_.getInt64Ty(), dims_, static_cast<uint64_t>(mc_.symbols.at(d.symbol))), d.symbol);
+  }
+
+  Value *bytes(const ir::Type &t) {
+    Value *n = i64(t.dtype == ir::DType::F64 ? 8 : 4);
+    for (const ir::Dim &d : t.shape) n = b_.CreateNUWMul(n, dim(d));
+    return n;
+  }
+
+  /// Scratch from the arena; returns from the entry point when it fails
+  /// (the runtime has recorded why).
+  Value *allocate(const ir::Value &v) {
+    auto alloc = mc_.module.getOrInsertFunction("nncc_rt_alloc", b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty());
+    Value *p = b_.CreateCall(alloc, {ctx_, bytes(v.type)}, v.name);
+    auto *ok = llvm::BasicBlock::Create(mc_.llvm(), "allocated", entry_);
+    b_.CreateCondBr(b_.CreateIsNull(p), fail_, ok);
+    b_.SetInsertPoint(ok);
+    return p;
+  }
+
+  void find_folded_transposes() {
+    std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> users;
+    for (const ir::Value *v : fn_.body())
+      for (const ir::Value *o : v->operands) users[o].push_back(v);
+    std::unordered_set<const ir::Value *> results;
+    for (const ir::FunctionResult &r : fn_.results()) results.insert(r.value);
+    for (const ir::Value *v : fn_.body()) {
+      if (v->op != OpKind::Transpose || results.count(v) || users[v].empty()) continue;
+      if (std::all_of(users[v].begin(), users[v].end(), [](const ir::Value *u) { return u->op == OpKind::Matmul; }))
+        folded_.insert(v);
+    }
+  }
+
+  void emit_matmul(const ir::Value &v) {
+    const ir::Value *a = v.operands[0], *b = v.operands[1];
+    int flags = 0;
+    if (folded_.count(a)) flags |= NNCC_TRANSPOSE_A;
+    if (folded_.count(b)) flags |= NNCC_TRANSPOSE_B;
+    // Vectors are matrices with one row (left) or one column (right).
+    Value *m = a->type.rank() == 2 ? dim(a->type.shape[0]) : i64(1);
+    Value *k = dim(a->type.shape.back());
+    Value *n = b->type.rank() == 2 ? dim(b->type.shape[1]) : i64(1);
+    Value *pa = buffer_.at(folded_.count(a) ? a->operands[0] : a), *pb = buffer_.at(folded_.count(b) ? b->operands[0] : b);
+    bool f64 = v.type.dtype == ir::DType::F64;
+    llvm::Type *i32 = b_.getInt32Ty(), *ptr = b_.getPtrTy(), *i64t = b_.getInt64Ty();
+    auto callee = mc_.module.getOrInsertFunction(f64 ? "nncc_rt_matmul_f64" : "nncc_rt_matmul_f32", b_.getVoidTy(), ptr, i32,
+                                                 i32, ptr, ptr, ptr, i64t, i64t, i64t);
+    b_.CreateCall(callee, {ctx_, b_.getInt32(static_cast<uint32_t>(site_++)), b_.getInt32(static_cast<uint32_t>(flags)), pa,
+                           pb, buffer_.at(&v), m, k, n});
+  }
+
+  void call_kernel(const ir::Value &v, size_t index, Lowering how) {
+    std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, v.info().name, v.name.empty() ? "" : ".", v.name);
+    Kernel k(mc_, name, v.operands.size());
+    switch (how) {
+    case Lowering::Elementwise: emit_elementwise(k, v); break;
+    case Lowering::Reduction: emit_reduction(k, v); break;
+    case Lowering::Row: emit_row_op(k, v); break;
+    case Lowering::Loss: emit_loss(k, v); break;
+    default: emit_data_movement(k, v); break;
+    }
+    k.finish();
+    std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};
+    for (const ir::Value *o : v.operands) args.push_back(buffer_.at(o));
+    b_.CreateCall(k.function(), args);
+  }
+
+  const ModuleContext &mc_;
+  const ir::Module &module_;
+  const ir::Function &fn_;
+  int &site_;
+  llvm::IRBuilder<> b_;
+  llvm::Function *entry_ = nullptr;
+  Value *ctx_ = nullptr, *buffers_ = nullptr, *dims_ = nullptr;
+  llvm::BasicBlock *fail_ = nullptr;
+  std::unordered_map<const ir::Value *, Value *> buffer_;
+  std::vector<Value *> result_buffers_;
+  std::unordered_set<const ir::Value *> folded_;
+};
+
+} // namespace
+
+std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext &context, const llvm::TargetMachine &tm) {
+  auto out = std::make_unique<llvm::Module>("nncc_" + module.name, context);
+  out->setTargetTriple(tm.getTargetTriple().str());
+  out->setDataLayout(tm.createDataLayout());
+  ModuleContext mc{*out, {}, tm.getTargetCPU().str(), tm.getTargetFeatureString().str()};
+  ModelDesc desc = describe(module); // the same symbol numbering the Session uses
+  for (size_t i = 0; i < desc.symbols.size(); ++i) mc.symbols[desc.symbols[i]] = static_cast<int>(i);
+  int site = 0;
+  for (const ir::Function *fn : compiler::entry_points(module)) FunctionLowering(mc, module, *fn, site).run();
+  return out;
+}
+
+} // namespace nncc::codegen

@@ -1,0 +1,25 @@
+// IR -> LLVM IR. Each entry point becomes one external function
+// `void nncc_<model>_<fn>(ptr ctx, ptr buffers, ptr dims)` (see
+// nncc/model_desc.hpp for the calling convention) that calls one internal
+// kernel function per op; matmuls call the runtime. Private to codegen,
+// jit and aot (it exposes LLVM types).
+#pragma once
+#include "ir/module.h"
+
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+#include <memory>
+
+namespace nncc::codegen {
+
+/// The TargetMachine for `cpu` ("native": this host, with its features).
+/// Throws std::runtime_error when LLVM has no such target.
+std::unique_ptr<llvm::TargetMachine> make_target_machine(const std::string &cpu, int opt_level);
+
+/// Lowers the module's entry points (compiler::build_entry_points first).
+std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext &context, const llvm::TargetMachine &tm);
+
+/// LLVM's default pipeline at `opt_level` (0..3), vectorizers included.
+void optimize(llvm::Module &module, llvm::TargetMachine &tm, int opt_level);
+
+} // namespace nncc::codegen

@@ -1,0 +1,52 @@
+// sum, mean, max (over an axis or all) and sum_to: one loop nest over the
+// input that accumulates into the output, which is read with stride 0 along
+// the reduced dimensions. Reassociation is allowed so that LLVM vectorizes
+// the sums (the order of float additions differs from the interpreter's by
+// rounding only).
+#include "compiler/codegen/emitter.h"
+
+#include <cmath>
+
+namespace nncc::codegen {
+
+using ir::OpKind;
+using llvm::Value;
+
+void emit_reduction(Kernel &k, const ir::Value &v) {
+  auto &b = k.b();
+  llvm::IRBuilderBase::FastMathFlagGuard guard(b);
+  llvm::FastMathFlags fmf;
+  fmf.setAllowReassoc();
+  fmf.setAllowContract();
+  b.setFastMathFlags(fmf);
+
+  const ir::Value &x = *v.operands[0];
+  ir::DType d = v.type.dtype;
+  // The output as a tensor of x's rank with the reduced dims of size 1.
+  ir::Shape kept = x.type.shape;
+  if (v.op == OpKind::SumTo) {
+    kept = v.type.shape;
+  } else if (auto axis = axis_attr(v)) {
+    kept[static_cast<size_t>(*axis < 0 ? *axis + x.type.rank() : *axis)] = ir::Dim::fixed(1);
+  } else {
+    for (ir::Dim &dim : kept) dim = ir::Dim::fixed(1);
+  }
+  bool is_max = v.op == OpKind::Max;
+  Value *count = k.numel(v.type.shape);
+  k.fill(d, k.out(), count, k.fconst(d, is_max ? -INFINITY : 0.0));
+
+  LoopNest nest(x.type.shape);
+  nest.add(x.type.shape);
+  nest.add(kept);
+  nest.emit(k, [&](const std::vector<Value *> &at) {
+    Value *e = k.load(d, k.in(0), at[0]), *acc = k.load(d, k.out(), at[1]);
+    k.store(d, is_max ? b.CreateSelect(b.CreateFCmpOLT(acc, e), e, acc) : b.CreateFAdd(acc, e), k.out(), at[1]);
+  });
+  if (v.op == OpKind::Mean) {
+    Value *n = b.CreateUDiv(k.numel(x.type.shape), b.CreateSelect(b.CreateICmpEQ(count, k.i64(0)), k.i64(1), count));
+    Value *scale = b.CreateFDiv(k.fconst(d, 1.0), b.CreateUIToFP(n, k.elt(d)));
+    k.loop(count, [&](Value *i) { k.store(d, b.CreateFMul(k.load(d, k.out(), i), scale), k.out(), i); });
+  }
+}
+
+} // namespace nncc::codegen

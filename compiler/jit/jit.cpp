@@ -1,0 +1,90 @@
+#include "compiler/jit/jit.h"
+
+#include "compiler/codegen/lower.h"
+#include "nncc/kernel_abi.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+
+namespace nncc::jit {
+
+namespace {
+
+struct JitModel : LoadedModel {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+template <typename T> T unwrap(llvm::Expected<T> value, const char *what) {
+  if (!value) throw Error(fmt::format("JIT: {}: {}", what, llvm::toString(value.takeError())));
+  return std::move(*value);
+}
+
+void check(llvm::Error error, const char *what) {
+  if (error) throw Error(fmt::format("JIT: {}: {}", what, llvm::toString(std::move(error))));
+}
+
+/// The runtime functions generated code calls, registered by address (the
+/// nncc binary does not export them).
+llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char *name, auto *fn) {
+    symbols[jit.mangleAndIntern(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  };
+  add("nncc_rt_alloc", &nncc_rt_alloc);
+  add("nncc_rt_matmul_f32", &nncc_rt_matmul_f32);
+  add("nncc_rt_matmul_f64", &nncc_rt_matmul_f64);
+  add("nncc_rt_dropout_base", &nncc_rt_dropout_base);
+  return symbols;
+}
+
+int debug_level() {
+  const char *v = std::getenv("NNCC_DEBUG");
+  return v ? std::atoi(v) : 0;
+}
+
+} // namespace
+
+std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target) {
+  auto start = std::chrono::steady_clock::now();
+  auto model = std::make_shared<JitModel>();
+  model->desc = codegen::describe(module);
+
+  auto tm = codegen::make_target_machine(target.cpu, target.opt_level);
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto lowered = codegen::lower(module, *context, *tm);
+  codegen::optimize(*lowered, *tm, target.opt_level);
+  auto lowered_at = std::chrono::steady_clock::now();
+
+  llvm::orc::JITTargetMachineBuilder jtmb(tm->getTargetTriple());
+  jtmb.setCPU(tm->getTargetCPU().str());
+  jtmb.addFeatures(std::vector<std::string>{tm->getTargetFeatureString().str()});
+  jtmb.setCodeGenOptLevel(tm->getOptLevel());
+  model->jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(), "creating LLJIT");
+  llvm::orc::LLJIT &jit = *model->jit;
+  llvm::orc::JITDylib &lib = jit.getMainJITDylib();
+  check(lib.define(llvm::orc::absoluteSymbols(runtime_symbols(jit))), "registering runtime symbols");
+  // libm (exp, log, tanh, pow of f64 code) and memcpy/memset.
+  lib.addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit.getDataLayout().getGlobalPrefix()),
+                          "searching this process"));
+  check(jit.addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))), "adding the module");
+
+  for (std::optional<FunctionDesc> *f : {&model->desc.forward, &model->desc.grad, &model->desc.train_step}) {
+    if (!*f) continue;
+    auto address = unwrap(jit.lookup(codegen::entry_symbol(module, (*f)->name)), "looking up an entry point");
+    (*f)->code = address.toPtr<EntryPoint>();
+  }
+  auto end = std::chrono::steady_clock::now();
+  model->compile_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  if (debug_level() >= 1)
+    fmt::print(stderr, "nncc: JIT compiled model '{}' in {:.1f} ms (lowering + LLVM O{} {:.1f} ms, machine code {:.1f} ms)\n",
+               module.name, model->compile_ms, target.opt_level,
+               std::chrono::duration<double, std::milli>(lowered_at - start).count(),
+               std::chrono::duration<double, std::milli>(end - lowered_at).count());
+  return model;
+}
+
+} // namespace nncc::jit

@@ -1,0 +1,24 @@
+#include "compiler/pipeline.h"
+
+#include "compiler/passes/autodiff.h"
+#include "compiler/passes/optimizer.h"
+
+namespace nncc::compiler {
+
+void build_entry_points(ir::Module &module) {
+  ir::Function &forward = *module.find_function("forward");
+  bool has_loss = forward.find_result("loss") != nullptr;
+  if (has_loss && !module.find_function("grad")) build_grad(module);
+  if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
+  forward.remove_result("loss");
+  for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
+}
+
+std::vector<const ir::Function *> entry_points(const ir::Module &module) {
+  std::vector<const ir::Function *> out;
+  for (const char *name : {"forward", "grad", "train_step"})
+    if (const ir::Function *f = module.find_function(name)) out.push_back(f);
+  return out;
+}
+
+} // namespace nncc::compiler

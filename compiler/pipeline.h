@@ -1,0 +1,20 @@
+// From a frontend module to the entry points code generation compiles:
+//   forward    — inference: the model's outputs only (no loss, no labels);
+//   grad       — training-mode loss and d_<param> (when the model has a loss);
+//   train_step — forward + backward + optimizer update (with an optimizer).
+// Each keeps only the inputs it reads.
+#pragma once
+#include "ir/module.h"
+
+#include <string>
+#include <vector>
+
+namespace nncc::compiler {
+
+/// Adds grad and train_step as the model allows and trims forward.
+void build_entry_points(ir::Module &module);
+
+/// The entry points of a module after build_entry_points, in order.
+std::vector<const ir::Function *> entry_points(const ir::Module &module);
+
+} // namespace nncc::compiler

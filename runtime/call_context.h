@@ -1,0 +1,21 @@
+// What a Session hands to compiled code for one call (the `ctx` of
+// kernel_abi.h): scratch memory, the matmul primitive cache, the dropout
+// seed and step, and the first error a runtime function met.
+#pragma once
+#include "arena.h"
+#include "matmul.h"
+
+#include <cstdint>
+#include <string>
+
+namespace nncc::runtime {
+
+struct CallContext {
+  explicit CallContext(int matmul_sites) : matmul(matmul_sites) {}
+  Arena arena;
+  MatmulCache matmul;
+  uint64_t seed = 0, step = 0;
+  std::string error; // empty: no error
+};
+
+} // namespace nncc::runtime

@@ -1,0 +1,108 @@
+#include "checkpoint.h"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace nncc::runtime {
+
+namespace {
+
+const char *safetensors_dtype(DType d) {
+  switch (d) {
+  case DType::F32: return "F32";
+  case DType::F64: return "F64";
+  case DType::I32: return "I32";
+  }
+  return "?";
+}
+
+std::optional<DType> parse_dtype(const std::string &s) {
+  if (s == "F32") return DType::F32;
+  if (s == "F64") return DType::F64;
+  if (s == "I32") return DType::I32;
+  return std::nullopt;
+}
+
+} // namespace
+
+void write_safetensors(const std::string &path, const Checkpoint &checkpoint) {
+  nlohmann::ordered_json header;
+  if (!checkpoint.metadata.empty()) header["__metadata__"] = checkpoint.metadata;
+  size_t offset = 0;
+  for (const auto &[name, t] : checkpoint.tensors) {
+    header[name] = {{"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + t.nbytes()}}};
+    offset += t.nbytes();
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' '); // keeps the data 8-byte aligned
+  uint64_t length = text.size();
+
+  std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("cannot write checkpoint '{}': {}", path, std::strerror(errno)));
+    char len[8];
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((length >> (8 * i)) & 0xff);
+    out.write(len, 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const auto &[name, t] : checkpoint.tensors)
+      out.write(static_cast<const char *>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw Error(fmt::format("cannot write checkpoint '{}': write failed", path));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw Error(fmt::format("cannot write checkpoint '{}': {}", path, ec.message()));
+  }
+}
+
+Checkpoint read_safetensors(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("cannot open checkpoint '{}': {}", path, std::strerror(errno)));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto fail = [&](const std::string &what) { return Error(fmt::format("checkpoint '{}': {}", path, what)); };
+  if (bytes.size() < 8) throw fail("file is too short to be safetensors");
+  uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) length |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[static_cast<size_t>(i)])) << (8 * i);
+  if (length > bytes.size() - 8) throw fail(fmt::format("header length {} exceeds the file size {}", length, bytes.size()));
+  nlohmann::json header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(length), nullptr, false);
+  if (header.is_discarded() || !header.is_object()) throw fail("the header is not a JSON object");
+  const size_t data_start = 8 + length, data_size = bytes.size() - data_start;
+
+  Checkpoint cp;
+  for (const auto &[name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      if (!entry.is_object()) throw fail("__metadata__ is not an object");
+      for (const auto &[k, v] : entry.items())
+        if (v.is_string()) cp.metadata[k] = v.get<std::string>();
+      continue;
+    }
+    try {
+      auto dtype = parse_dtype(entry.at("dtype").get<std::string>());
+      if (!dtype) throw fail(fmt::format("tensor '{}' has unsupported dtype {}", name, entry.at("dtype").dump()));
+      auto shape = entry.at("shape").get<std::vector<int64_t>>();
+      auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      Tensor t(*dtype, shape);
+      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size || offsets[1] - offsets[0] != t.nbytes())
+        throw fail(fmt::format("tensor '{}' ({}) has byte range {} outside the data or of the wrong size", name,
+                               t.type_str(), entry.at("data_offsets").dump()));
+      std::memcpy(t.raw(), bytes.data() + data_start + offsets[0], t.nbytes());
+      cp.tensors.emplace(name, std::move(t));
+    } catch (const nlohmann::json::exception &e) {
+      throw fail(fmt::format("tensor '{}' has a malformed header entry ({})", name, e.what()));
+    }
+  }
+  return cp;
+}
+
+} // namespace nncc::runtime

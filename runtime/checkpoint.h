@@ -1,0 +1,25 @@
+// Safetensors files (https://github.com/huggingface/safetensors): an 8-byte
+// little-endian header length, a JSON header naming each tensor's dtype,
+// shape and byte range, then the raw little-endian data. PyTorch and the
+// Hugging Face tools read them as they are.
+#pragma once
+#include "nncc/nncc.hpp"
+
+#include <map>
+#include <string>
+
+namespace nncc::runtime {
+
+struct Checkpoint {
+  std::map<std::string, std::string> metadata;
+  TensorMap tensors;
+};
+
+/// Writes atomically: a temporary file in the same directory, then rename,
+/// so a crash never leaves a truncated checkpoint. Throws Error.
+void write_safetensors(const std::string &path, const Checkpoint &checkpoint);
+/// Throws Error naming the file and the problem (missing, truncated, bad
+/// header, unsupported dtype, ranges out of bounds).
+Checkpoint read_safetensors(const std::string &path);
+
+} // namespace nncc::runtime

@@ -1,0 +1,102 @@
+// The C++ host API of SPEC §5: compile a .nn file (JIT) or load an AOT
+// library into a Model, open Sessions on it, and train.
+//
+//   nncc::Compiler cc;
+//   nncc::Model model = cc.compile_file("examples/xor.nn");
+//   nncc::Session s = model.new_session({.seed = 42});
+//   double loss = s.train_step({{"x", x}, {"y", y}});
+//
+// Every failure throws nncc::Error with a message naming the input, param,
+// file or tensor at fault; a call that throws leaves the session unchanged.
+#pragma once
+#include "nncc/model_desc.hpp"
+#include "nncc/tensor.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nncc {
+
+using TensorMap = std::map<std::string, Tensor>;
+
+/// A model's description plus whatever keeps its machine code alive (a JIT
+/// instance or a loaded library).
+struct LoadedModel {
+  ModelDesc desc;
+  double compile_ms = 0; // time spent producing the code
+  virtual ~LoadedModel() = default;
+};
+
+struct SessionOptions {
+  uint64_t seed = 0;
+  int threads = 0; // oneDNN threads; 0: all cores
+};
+
+class Session {
+public:
+  Session(std::shared_ptr<const LoadedModel> model, SessionOptions options);
+  ~Session();
+  Session(Session &&) noexcept;
+  Session &operator=(Session &&) noexcept;
+
+  /// Inference mode (dropout off): the model's outputs by name.
+  TensorMap forward(const TensorMap &inputs);
+  /// Training-mode forward + backward without update: "loss" and "d_<param>".
+  TensorMap grad(const TensorMap &inputs);
+  /// Forward + backward + optimizer update as one compiled call; the loss.
+  double train_step(const TensorMap &inputs);
+
+  void set_lr(double lr);
+  double lr() const;
+  int64_t step() const; // completed train steps
+
+  std::vector<std::string> param_names() const;
+  Tensor param(const std::string &name) const;
+  void set_param(const std::string &name, const Tensor &value);
+  /// Params and optimizer state by name (what a checkpoint holds).
+  TensorMap state() const;
+
+  /// Safetensors checkpoint: params, optimizer state, step, lr (SPEC §6).
+  void save(const std::string &path) const;
+  void load(const std::string &path);
+
+  const ModelDesc &desc() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Model {
+public:
+  explicit Model(std::shared_ptr<const LoadedModel> loaded) : loaded_(std::move(loaded)) {}
+  Session new_session(SessionOptions options = {}) const { return Session(loaded_, options); }
+  const ModelDesc &desc() const { return loaded_->desc; }
+  const std::string &name() const { return loaded_->desc.name; }
+  double compile_ms() const { return loaded_->compile_ms; }
+
+private:
+  std::shared_ptr<const LoadedModel> loaded_;
+};
+
+struct CompilerOptions {
+  int opt_level = 2; // LLVM optimization level (0..3)
+};
+
+/// The JIT: parses, differentiates and compiles .nn models into this
+/// process. Models stay valid after the Compiler is destroyed.
+class Compiler {
+public:
+  explicit Compiler(CompilerOptions options = {});
+  ~Compiler();
+  /// Throws Error with the file's diagnostics when it does not compile.
+  Model compile_file(const std::string &path);
+  Model compile_source(const std::string &name, const std::string &text);
+
+private:
+  CompilerOptions options_;
+};
+
+} // namespace nncc

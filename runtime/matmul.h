@@ -1,0 +1,44 @@
+// Matrix products for compiled code: oneDNN 2.6 for f32, with transposed
+// operands expressed as strides (no copies) and one primitive per
+// (shape, transposes) created on first use and cached; tiny products and
+// f64 take a plain loop, where oneDNN's per-call overhead would dominate.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+namespace nncc::runtime {
+
+class MatmulCache {
+public:
+  explicit MatmulCache(int sites);
+  ~MatmulCache();
+  /// C = op(A) @ op(B); see nncc_rt_matmul_f32. Throws dnnl::error.
+  void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n);
+  size_t primitive_count() const { return primitives_.size(); }
+
+private:
+  struct Primitive;
+  using Key = std::tuple<int64_t, int64_t, int64_t, int>;
+  struct Site {
+    Key key{-1, -1, -1, -1};
+    Primitive *primitive = nullptr;
+  };
+  Primitive &primitive(const Key &key);
+
+  struct Engine;
+  std::unique_ptr<Engine> engine_;
+  std::vector<Site> sites_;
+  std::map<Key, std::unique_ptr<Primitive>> primitives_;
+};
+
+/// The plain loop (row-major, op(A) via `flags`), for any element type.
+template <typename T>
+void matmul_loop(int flags, const T *a, const T *b, T *c, int64_t m, int64_t k, int64_t n);
+
+/// Products with at most this many multiply-adds skip oneDNN.
+constexpr int64_t kSmallMatmul = 8192;
+
+} // namespace nncc::runtime

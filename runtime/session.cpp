@@ -1,0 +1,299 @@
+// A Session owns a model's params, optimizer state and scratch memory, and
+// calls its compiled entry points. Params and state are double-buffered:
+// train_step writes the updated values into spare buffers that replace the
+// current ones only when the whole call succeeded, which makes a failed call
+// change nothing and costs no copies.
+#include "nncc/nncc.hpp"
+
+#include "call_context.h"
+#include "checkpoint.h"
+#include "nncc/init.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <algorithm>
+#include <omp.h>
+#include <thread>
+#include <xmmintrin.h>
+
+namespace nncc {
+
+namespace {
+
+/// Denormals flushed to zero (FTZ + DAZ) for the duration of a compiled call.
+class FlushDenormals {
+public:
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040); }
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+
+private:
+  unsigned saved_;
+};
+
+/// A value the session owns, with its spare buffer.
+struct Owned {
+  Tensor current, spare;
+};
+
+template <typename T> void fill(Tensor &t, double v) {
+  T *p = t.data<T>();
+  std::fill(p, p + t.numel(), static_cast<T>(v));
+}
+void fill_all(Tensor &t, double v) {
+  switch (t.dtype()) {
+  case DType::F32: return fill<float>(t, v);
+  case DType::F64: return fill<double>(t, v);
+  case DType::I32: return fill<int32_t>(t, v);
+  }
+}
+
+std::string declared_str(const ModelDesc &m, const TensorDesc &t) {
+  std::vector<std::string> dims;
+  for (const DimDesc &d : t.shape) dims.push_back(d.is_symbolic() ? m.symbols[static_cast<size_t>(d.symbol)] : std::to_string(d.size));
+  return t.shape.empty() ? dtype_name(t.dtype) : fmt::format("{}[{}]", dtype_name(t.dtype), fmt::join(dims, ", "));
+}
+
+} // namespace
+
+struct Session::Impl {
+  std::shared_ptr<const LoadedModel> model;
+  SessionOptions options;
+  runtime::CallContext ctx;
+  std::map<std::string, Owned> params, states;
+  int64_t steps = 0;
+  std::vector<void *> buffers;
+
+  Impl(std::shared_ptr<const LoadedModel> m, SessionOptions o)
+      : model(std::move(m)), options(o), ctx(model->desc.matmul_sites) {
+    if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ctx.seed = options.seed;
+    for (const ParamDesc &p : desc().params) {
+      Owned &o2 = params[p.name];
+      o2.current = Tensor(p.dtype, p.shape);
+      o2.spare = Tensor(p.dtype, p.shape);
+      if (p.dtype == DType::F32)
+        init::fill<float>(p.init, p.init_args, p.shape, options.seed, p.name, {o2.current.data<float>(), static_cast<size_t>(o2.current.numel())});
+      else
+        init::fill<double>(p.init, p.init_args, p.shape, options.seed, p.name, {o2.current.data<double>(), static_cast<size_t>(o2.current.numel())});
+    }
+    for (const StateDesc &s : desc().states) {
+      Owned &o2 = states[s.name];
+      o2.current = Tensor(s.dtype, s.shape);
+      o2.spare = Tensor(s.dtype, s.shape);
+      fill_all(o2.current, s.initial);
+    }
+  }
+
+  const ModelDesc &desc() const { return model->desc; }
+
+  const FunctionDesc &function(const std::optional<FunctionDesc> &f, const char *name, const char *needs) const {
+    if (!f) throw Error(fmt::format("model '{}' has no {} function ({})", desc().name, name, needs));
+    return *f;
+  }
+
+  Owned *owned(const ArgDesc &a) {
+    auto &table = a.kind == ArgKind::Param ? params : states;
+    auto it = table.find(a.name);
+    return it == table.end() ? nullptr : &it->second;
+  }
+
+  /// Checks the inputs against `f`'s signature and binds symbolic dims;
+  /// throws Error naming the input and both shapes.
+  std::vector<int64_t> bind_inputs(const FunctionDesc &f, const TensorMap &inputs) const {
+    std::vector<int64_t> dims(desc().symbols.size(), -1);
+    std::vector<std::string> bound_by(dims.size());
+    std::vector<std::string> names;
+    for (const ArgDesc &a : f.args) {
+      if (a.kind != ArgKind::Input) continue;
+      names.push_back(a.name);
+      auto it = inputs.find(a.name);
+      if (it == inputs.end()) throw Error(fmt::format("{}: missing input '{}' ({})", f.name, a.name, declared_str(desc(), a)));
+      const Tensor &t = it->second;
+      auto mismatch = [&] {
+        return Error(fmt::format("{}: input '{}' is {}, but the model declares {}", f.name, a.name, t.type_str(), declared_str(desc(), a)));
+      };
+      if (t.dtype() != a.dtype || t.shape().size() != a.shape.size()) throw mismatch();
+      for (size_t i = 0; i < a.shape.size(); ++i) {
+        const DimDesc &d = a.shape[i];
+        int64_t got = t.shape()[i];
+        if (!d.is_symbolic()) {
+          if (got != d.size) throw mismatch();
+          continue;
+        }
+        auto s = static_cast<size_t>(d.symbol);
+        if (dims[s] < 0) {
+          dims[s] = got;
+          bound_by[s] = a.name;
+        } else if (dims[s] != got) {
+          throw Error(fmt::format("{}: symbolic dimension {} is {} in input '{}' but {} in input '{}'", f.name,
+                                  desc().symbols[s], dims[s], bound_by[s], got, a.name));
+        }
+      }
+      if (a.index_limit > 0) {
+        const int32_t *v = t.data<int32_t>();
+        for (int64_t i = 0; i < t.numel(); ++i)
+          if (v[i] < 0 || v[i] >= a.index_limit)
+            throw Error(fmt::format("{}: input '{}' holds {} at flat index {}, outside [0, {})", f.name, a.name, v[i], i, a.index_limit));
+      }
+    }
+    for (const auto &[name, t] : inputs)
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        throw Error(fmt::format("{}: unknown input '{}' (the inputs are: {})", f.name, name, fmt::join(names, ", ")));
+    return dims;
+  }
+
+  std::vector<int64_t> resolve(const TensorDesc &t, const std::vector<int64_t> &dims) const {
+    std::vector<int64_t> shape;
+    for (const DimDesc &d : t.shape) shape.push_back(d.is_symbolic() ? dims[static_cast<size_t>(d.symbol)] : d.size);
+    return shape;
+  }
+
+  /// Runs `f`. Results naming a param or state go to its spare buffer
+  /// (committed by the caller); the others are returned.
+  TensorMap call(const FunctionDesc &f, const TensorMap &inputs, uint64_t rng_step, std::vector<Owned *> *written = nullptr) {
+    std::vector<int64_t> dims = bind_inputs(f, inputs);
+    buffers.clear();
+    for (const ArgDesc &a : f.args) {
+      if (a.kind == ArgKind::Input) {
+        buffers.push_back(const_cast<void *>(inputs.at(a.name).raw()));
+        continue;
+      }
+      Owned *o = owned(a);
+      if (!o) throw Error(fmt::format("{}: the session has no {} '{}'", f.name, a.kind == ArgKind::Param ? "param" : "state", a.name));
+      buffers.push_back(o->current.raw());
+    }
+    TensorMap out;
+    for (const TensorDesc &r : f.results) {
+      Owned *o = nullptr;
+      if (written) {
+        if (auto it = params.find(r.name); it != params.end()) o = &it->second;
+        else if (auto st = states.find(r.name); st != states.end()) o = &st->second;
+      }
+      if (o) {
+        written->push_back(o);
+        buffers.push_back(o->spare.raw());
+      } else {
+        buffers.push_back(out.insert_or_assign(r.name, Tensor(r.dtype, resolve(r, dims))).first->second.raw());
+      }
+    }
+    ctx.step = rng_step;
+    ctx.error.clear();
+    ctx.arena.reset();
+    omp_set_num_threads(options.threads);
+    {
+      FlushDenormals ftz;
+      f.code(&ctx, buffers.data(), dims.data());
+    }
+    if (!ctx.error.empty()) throw Error(fmt::format("{}: {}", f.name, ctx.error));
+    return out;
+  }
+
+  Owned &state(const std::string &name) {
+    auto it = states.find(name);
+    if (it == states.end()) throw Error(fmt::format("model '{}' has no optimizer state '{}'", desc().name, name));
+    return it->second;
+  }
+};
+
+Session::Session(std::shared_ptr<const LoadedModel> model, SessionOptions options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+Session::~Session() = default;
+Session::Session(Session &&) noexcept = default;
+Session &Session::operator=(Session &&) noexcept = default;
+
+const ModelDesc &Session::desc() const { return impl_->desc(); }
+
+TensorMap Session::forward(const TensorMap &inputs) {
+  return impl_->call(impl_->function(desc().forward, "forward", "it has no outputs"), inputs, impl_->steps);
+}
+
+TensorMap Session::grad(const TensorMap &inputs) {
+  return impl_->call(impl_->function(desc().grad, "grad", "it has no loss"), inputs, impl_->steps + 1);
+}
+
+double Session::train_step(const TensorMap &inputs) {
+  const FunctionDesc &f = impl_->function(desc().train_step, "train_step", "it has no optimizer");
+  Owned &step = impl_->state("step");
+  Tensor previous_step = step.current;
+  fill_all(step.current, static_cast<double>(impl_->steps + 1)); // Adam's bias corrections count from 1
+  std::vector<Owned *> written;
+  TensorMap out;
+  try {
+    out = impl_->call(f, inputs, impl_->steps + 1, &written);
+  } catch (...) {
+    step.current = std::move(previous_step);
+    throw;
+  }
+  for (Owned *o : written) std::swap(o->current, o->spare);
+  ++impl_->steps;
+  return out.at("loss").item();
+}
+
+void Session::set_lr(double lr) { fill_all(impl_->state("lr").current, lr); }
+double Session::lr() const { return impl_->state("lr").current.item(); }
+int64_t Session::step() const { return impl_->steps; }
+
+std::vector<std::string> Session::param_names() const {
+  std::vector<std::string> names;
+  for (const ParamDesc &p : desc().params) names.push_back(p.name);
+  return names;
+}
+
+Tensor Session::param(const std::string &name) const {
+  auto it = impl_->params.find(name);
+  if (it == impl_->params.end())
+    throw Error(fmt::format("model '{}' has no param '{}' (params: {})", desc().name, name, fmt::join(param_names(), ", ")));
+  return it->second.current;
+}
+
+void Session::set_param(const std::string &name, const Tensor &value) {
+  Tensor current = param(name);
+  if (value.dtype() != current.dtype() || value.shape() != current.shape())
+    throw Error(fmt::format("param '{}' is {}, cannot set it to a {}", name, current.type_str(), value.type_str()));
+  impl_->params.at(name).current = value;
+}
+
+TensorMap Session::state() const {
+  TensorMap all;
+  for (const auto &[name, o] : impl_->params) all.emplace(name, o.current);
+  for (const auto &[name, o] : impl_->states)
+    if (name.starts_with("opt.")) all.emplace(name, o.current);
+  return all;
+}
+
+void Session::save(const std::string &path) const {
+  runtime::Checkpoint cp;
+  cp.tensors = state();
+  cp.metadata = {{"model", desc().name}, {"signature", desc().signature}, {"step", std::to_string(impl_->steps)}};
+  if (impl_->states.count("lr")) cp.metadata["lr"] = fmt::format("{}", lr());
+  runtime::write_safetensors(path, cp);
+}
+
+void Session::load(const std::string &path) {
+  runtime::Checkpoint cp = runtime::read_safetensors(path);
+  TensorMap expected = state();
+  for (const auto &[name, t] : expected) {
+    auto it = cp.tensors.find(name);
+    if (it == cp.tensors.end())
+      throw Error(fmt::format("checkpoint '{}' has no tensor '{}' that model '{}' needs", path, name, desc().name));
+    if (it->second.dtype() != t.dtype() || it->second.shape() != t.shape())
+      throw Error(fmt::format("checkpoint '{}': tensor '{}' is {} but model '{}' has {}", path, name, it->second.type_str(),
+                              desc().name, t.type_str()));
+  }
+  for (const auto &[name, t] : cp.tensors)
+    if (!expected.count(name)) throw Error(fmt::format("checkpoint '{}' has tensor '{}', which model '{}' does not have", path, name, desc().name));
+  int64_t steps = 0;
+  double lr = 0;
+  try {
+    steps = cp.metadata.count("step") ? std::stoll(cp.metadata.at("step")) : 0;
+    lr = cp.metadata.count("lr") ? std::stod(cp.metadata.at("lr")) : 0;
+  } catch (const std::exception &) {
+    throw Error(fmt::format("checkpoint '{}': metadata step/lr is not a number", path));
+  }
+  // Everything checked: commit.
+  for (auto &[name, t] : cp.tensors) (name.starts_with("opt.") ? impl_->states : impl_->params).at(name).current = std::move(t);
+  impl_->steps = steps;
+  if (cp.metadata.count("lr") && impl_->states.count("lr")) set_lr(lr);
+}
+
+} // namespace nncc
