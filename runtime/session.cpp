@@ -136,10 +136,20 @@ struct Session::Impl {
             throw Error(fmt::format("{}: input '{}' holds {} at flat index {}, outside [0, {})", f.name, a.name, v[i], i, a.index_limit));
       }
     }
+    // Inputs of the model's other entry points (labels passed to forward)
+    // are ignored; a name the model does not have at all is an error.
     for (const auto &[name, t] : inputs)
-      if (std::find(names.begin(), names.end(), name) == names.end())
-        throw Error(fmt::format("{}: unknown input '{}' (the inputs are: {})", f.name, name, fmt::join(names, ", ")));
+      if (!is_model_input(name))
+        throw Error(fmt::format("{}: model '{}' has no input '{}' (this call reads: {})", f.name, desc().name, name, fmt::join(names, ", ")));
     return dims;
+  }
+
+  bool is_model_input(const std::string &name) const {
+    for (const auto *f : {&desc().forward, &desc().grad, &desc().train_step})
+      if (*f)
+        for (const ArgDesc &a : (*f)->args)
+          if (a.kind == ArgKind::Input && a.name == name) return true;
+    return false;
   }
 
   std::vector<int64_t> resolve(const TensorDesc &t, const std::vector<int64_t> &dims) const {

@@ -77,7 +77,8 @@ public:
       const ir::Value *v = fn_.body()[i];
       if (folded_.count(v)) continue;
       Lowering how = lowering_of(v->op);
-      if (how == Lowering::Alias) {
+      // forward is inference: dropout passes its input through.
+      if (how == Lowering::Alias || (v->op == OpKind::Dropout && fn_.name() == "forward")) {
         buffer_[v] = buffer_.at(v->operands[0]);
         continue;
       }

@@ -4,6 +4,7 @@
 #include "compiler/interp/interpreter.h"
 #include "compiler/passes/autodiff.h"
 #include "helpers.h"
+#include "op_cases.h"
 #include "nncc/rng.h"
 
 #include <catch2/catch.hpp>
@@ -15,56 +16,6 @@ using interp::Tensor;
 
 namespace {
 
-struct Case {
-  const char *name;
-  const char *body; // declarations in f64; every param and float input is checked
-};
-
-// Inputs are uniform in [-1, 1] (i32 inputs: labels in [0, 3)); models keep
-// log/sqrt arguments positive and stay away from kinks with probability 1.
-const Case kCases[] = {
-    {"add with bias broadcast", "input x : f64[4, 3]\n param b : f64[3]\n loss sum(square(x + b))"},
-    {"sub, both operands", "input x : f64[4, 3]\n param a : f64[4, 1]\n loss sum(square(x - a))"},
-    {"mul with scalar param", "input x : f64[4, 3]\n param s : f64\n loss sum(square(x * s))"},
-    {"div", "input x : f64[4, 3]\n param d : f64[3] = uniform(1, 2)\n loss sum(x / d)"},
-    {"maximum / minimum", "input x : f64[5, 3]\n param a : f64[3]\n loss sum(maximum(x, a) * 2 + minimum(x, a) * 3)"},
-    {"matmul 2-D", "input x : f64[4, 3]\n param W : f64[3, 2]\n loss sum(square(x @ W))"},
-    {"matmul vector cases", "input x : f64[4, 3]\n param w : f64[3]\n param v : f64[4]\n param M : f64[3, 2]\n"
-                            " loss sum(square(x @ w)) + sum(square(v @ x)) + (w @ w) + sum(square(w @ M))"},
-    {"neg, pow, exp, log, sqrt", "input x : f64[6]\n param a : f64[6]\n"
-                                 " loss sum(-(a ** 3)) + sum(exp(a * x)) + sum(log(square(a) + 1)) + sum(sqrt(square(a) + 1))"},
-    {"negative exponent", "param a : f64[4] = uniform(1, 2)\n loss sum(a ** -1.5)"},
-    {"square, abs", "input x : f64[6]\n param a : f64[6]\n loss sum(square(a - x)) + sum(abs(a + x))"},
-    {"tanh, sigmoid", "input x : f64[4, 3]\n param W : f64[3, 3]\n loss sum(tanh(x @ W)) + sum(sigmoid(x @ W) * x)"},
-    {"relu, leaky_relu", "input x : f64[8, 3]\n param W : f64[3, 3]\n loss sum(relu(x @ W) * x) + sum(leaky_relu(x @ W, alpha = 0.1) * x)"},
-    {"dropout (the same mask forward and backward)", "input x : f64[4, 5]\n param a : f64[4, 5]\n loss sum(dropout(a * x, p = 0.3) * x)"},
-    {"step has a zero gradient", "input x : f64[4]\n param a : f64[4]\n loss sum(step(a) * x) + sum(a * 0.5)"},
-    {"sum, mean with axes", "input x : f64[4, 3]\n param a : f64[4, 3]\n"
-                            " loss sum(square(sum(a * x, axis = 0))) + sum(square(mean(a, axis = -1, keepdims = true) * x)) + mean(a)"},
-    {"max reduction", "input x : f64[4, 3]\n param a : f64[4, 3]\n loss sum(max(a + x, axis = 1) * 2) + max(a)"},
-    {"logsumexp", "input x : f64[4, 3]\n param a : f64[4, 3]\n loss sum(square(logsumexp(a * x))) + sum(logsumexp(a, axis = 0, keepdims = true) * x) + logsumexp(a, axis = none)"},
-    {"softmax", "input x : f64[4, 3]\n param a : f64[4, 3]\n loss sum(softmax(a) * x) + sum(softmax(a, axis = 0) * x * x)"},
-    {"log_softmax", "input x : f64[4, 3]\n param a : f64[4, 3]\n loss sum(log_softmax(a) * x)"},
-    {"layernorm with gain and bias", "input x : f64[4, 5]\n param g : f64[5] = ones\n param b : f64[5]\n"
-                                     " param W : f64[5, 5]\n loss sum(square(layernorm(x @ W) * g + b) * x)"},
-    {"transpose and reshape", "input x : f64[4, 6]\n param a : f64[6, 4]\n loss sum(square(reshape(a.T * x, [3, 8]) @ reshape(a, [8, 3])))"},
-    {"concat", "input x : f64[4, 5]\n param a : f64[4, 2]\n param b : f64[4, 3]\n loss sum(square(concat(a, b, axis = 1) * x))"},
-    {"embedding", "input ids : i32[5]\n input x : f64[5, 4]\n param E : f64[3, 4]\n loss sum(square(embedding(E, ids) * x))"},
-    {"cross_entropy with labels", "input x : f64[5, 4]\n input y : i32[5]\n param W : f64[4, 3]\n loss cross_entropy(x @ W, y)"},
-    {"cross_entropy with label smoothing", "input x : f64[5, 4]\n input y : i32[5]\n param W : f64[4, 3]\n"
-                                           " loss cross_entropy(x @ W, y, label_smoothing = 0.2)"},
-    {"cross_entropy with soft targets", "input x : f64[5, 4]\n input t : f64[5, 3]\n param W : f64[4, 3]\n"
-                                        " loss cross_entropy(x @ W, softmax(t))"},
-    {"nll of log_softmax", "input x : f64[5, 4]\n input y : i32[5]\n param W : f64[4, 3]\n loss nll(log_softmax(x @ W), y)"},
-    {"bce", "input x : f64[6, 2]\n input t : f64[6]\n param w : f64[2]\n loss bce(sigmoid(x @ w), sigmoid(t * 3))"},
-    {"bce_with_logits", "input x : f64[6, 2]\n input t : f64[6]\n param w : f64[2]\n loss bce_with_logits(x @ w, sigmoid(t))"},
-    {"mse", "input x : f64[6, 2]\n input t : f64[6]\n param w : f64[2]\n loss mse(x @ w, t)"},
-    {"hinge (max-margin)", "input x : f64[6, 3]\n input xc : f64[6, 3]\n param U : f64[3]\n param W : f64[3, 3]\n"
-                           " def score(v) = tanh(v @ W) @ U\n loss hinge(score(x), score(xc), margin = 3)"},
-    {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},
-    {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
-                    " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},
-};
 
 Tensor random_tensor(const ir::Value &arg, uint64_t stream) {
   std::vector<int64_t> shape;
@@ -80,7 +31,7 @@ Tensor random_tensor(const ir::Value &arg, uint64_t stream) {
 } // namespace
 
 TEST_CASE("gradients agree with central finite differences", "[gradients]") {
-  for (const Case &c : kCases) {
+  for (const test::OpCase &c : test::kOpCases) {
     SECTION(c.name) {
       auto compiled = test::compile_body(c.body);
       INFO(c.name << "\n" << compiled->errors());
