@@ -1,0 +1,116 @@
+// nncc bench FILE.nn --batch B [--steps K] [--threads T] [--json] — JIT-
+// compile the model and time train_step on random data of batch B.
+// Prints the median µs per step (robust to a noisy shared machine),
+// samples/s, GFLOP/s counted as 6·B·Σ(K·N) over the forward matmuls
+// (forward, and the two products of each backward step), and compile time.
+#include "compiler/jit/jit.h"
+#include "compiler/pipeline.h"
+#include "nncc/rng.h"
+#include "tools/nncc/common.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace nncc::tool {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Tensor random_input(const ArgDesc &a, int64_t batch, uint64_t stream) {
+  std::vector<int64_t> shape;
+  for (const DimDesc &d : a.shape) shape.push_back(d.is_symbolic() ? batch : d.size);
+  Tensor t(a.dtype, shape);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    double u = rng::uniform(1, stream, static_cast<uint64_t>(i));
+    switch (a.dtype) {
+    case DType::F32: t.data<float>()[i] = static_cast<float>(u); break;
+    case DType::F64: t.data<double>()[i] = u; break;
+    case DType::I32: t.data<int32_t>()[i] = static_cast<int32_t>(u * static_cast<double>(a.index_limit > 0 ? a.index_limit : 2)); break;
+    }
+  }
+  return t;
+}
+
+/// Multiply-adds of one forward pass: Σ M·K·N over the matmuls.
+double forward_macs(const ir::Function &forward, int64_t batch) {
+  auto size = [&](const ir::Dim &d) { return static_cast<double>(d.is_symbolic() ? batch : d.size); };
+  double macs = 0;
+  for (const ir::Value *v : forward.body()) {
+    if (v->op != ir::OpKind::Matmul) continue;
+    const ir::Type &a = v->operands[0]->type, &b = v->operands[1]->type;
+    macs += (a.rank() == 2 ? size(a.shape[0]) : 1) * size(a.shape.back()) * (b.rank() == 2 ? size(b.shape[1]) : 1);
+  }
+  return macs;
+}
+
+} // namespace
+
+void add_bench_command(CLI::App &app, int &status) {
+  auto *cmd = app.add_subcommand("bench", "Time train_step on random data");
+  struct Options {
+    std::string path;
+    int64_t batch = 0;
+    int steps = 200, threads = 0, opt_level = 2;
+    bool json = false;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("file", opt->path, "the .nn model file")->required();
+  cmd->add_option("--batch", opt->batch, "batch size (every symbolic dimension)")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", opt->steps, "timed steps (after warm-up)")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
+  cmd->add_flag("--json", opt->json, "print {\"us_per_step\", \"samples_per_s\", \"gflops\", \"compile_ms\"}");
+  cmd->callback([opt, &status] {
+    auto start = Clock::now();
+    CompiledFile file;
+    compile_file(opt->path, file);
+    if (!file.result.module) {
+      status = kUserError;
+      return;
+    }
+    ir::Module &module = *file.result.module;
+    if (!require_loss(opt->path, module, "benchmark") ) {
+      status = kUserError;
+      return;
+    }
+    if (!module.optimizer) {
+      fmt::print(stderr, "{}: error: model '{}' has no optimizer: there is no train_step to benchmark\n", opt->path, module.name);
+      status = kUserError;
+      return;
+    }
+    double macs = forward_macs(*module.find_function("forward"), opt->batch);
+    compiler::build_entry_points(module);
+    Model model(jit::compile(module, {.cpu = "native", .opt_level = opt->opt_level}));
+    double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+
+    Session session = model.new_session({.seed = 0, .threads = opt->threads});
+    TensorMap inputs;
+    uint64_t stream = 1;
+    for (const ArgDesc &a : model.desc().train_step->args)
+      if (a.kind == ArgKind::Input) inputs.emplace(a.name, random_input(a, opt->batch, stream++));
+    for (int i = 0; i < std::max(3, opt->steps / 10); ++i) session.train_step(inputs);
+    std::vector<double> us;
+    for (int i = 0; i < opt->steps; ++i) {
+      auto t0 = Clock::now();
+      session.train_step(inputs);
+      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    double median = us[us.size() / 2];
+    double samples = static_cast<double>(opt->batch) * 1e6 / median, gflops = 6 * macs / median / 1e3;
+    if (opt->json) {
+      fmt::print("{{\"us_per_step\": {:.3f}, \"samples_per_s\": {:.1f}, \"gflops\": {:.2f}, \"compile_ms\": {:.1f}}}\n", median,
+                 samples, gflops, compile_ms);
+    } else {
+      fmt::print("model {}  batch {}  threads {}  steps {}\n", module.name, opt->batch, opt->threads == 0 ? "all" : std::to_string(opt->threads), opt->steps);
+      fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
+      fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s (6*B*sum(K*N) = {:.3g} FLOP/step)\n", samples, gflops, 6 * macs);
+      fmt::print("compile     {:.1f} ms\n", compile_ms);
+    }
+    status = kSuccess;
+  });
+}
+
+} // namespace nncc::tool
