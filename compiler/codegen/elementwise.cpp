@@ -1,10 +1,14 @@
-// Elementwise ops: one loop nest over the output, operands read with
-// broadcast strides, constants folded in as immediates.
+// Elementwise ops, alone or as a fused group (a chain whose intermediate
+// values nothing else reads): one loop nest over the output, inputs read
+// with broadcast strides, intermediates kept in registers, constants
+// folded in as immediates.
 #include "compiler/codegen/emitter.h"
 
 #include "nncc/kernel_abi.h"
 
+#include <algorithm>
 #include <llvm/IR/Intrinsics.h>
+#include <unordered_map>
 
 namespace nncc::codegen {
 
@@ -84,21 +88,30 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   }
 }
 
-void emit_elementwise(Kernel &k, const ir::Value &v) {
-  ElementEnv env = prepare_element(k, v);
-  LoopNest nest(v.type.shape);
-  nest.add(v.type.shape);
-  for (const ir::Value *o : v.operands) nest.add(o->type.shape);
+void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs) {
+  const ir::Value &root = *group.back();
+  std::unordered_map<const ir::Value *, ElementEnv> envs;
+  for (const ir::Value *v : group) envs[v] = prepare_element(k, *v);
+  LoopNest nest(root.type.shape);
+  nest.add(root.type.shape);
+  for (const ir::Value *in : inputs) nest.add(in->type.shape);
   nest.emit(k, [&](const std::vector<Value *> &at) {
-    std::vector<Value *> xs;
-    for (size_t i = 0; i < v.operands.size(); ++i) {
-      const ir::Value &o = *v.operands[i];
-      xs.push_back(o.op == OpKind::Const && !o.is_argument() ? k.fconst(o.type.dtype, float_attr(o, "value"))
-                                                              : k.load(o.type.dtype, k.in(i), at[i + 1]));
+    // Each member's element in registers; inputs loaded where first read.
+    std::unordered_map<const ir::Value *, Value *> element;
+    auto operand = [&](const ir::Value *o) -> Value * {
+      if (auto it = element.find(o); it != element.end()) return it->second;
+      if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, float_attr(*o, "value"));
+      size_t i = static_cast<size_t>(std::find(inputs.begin(), inputs.end(), o) - inputs.begin());
+      return element[o] = k.load(o->type.dtype, k.in(i), at[i + 1]);
+    };
+    for (const ir::Value *v : group) {
+      std::vector<Value *> xs;
+      for (const ir::Value *o : v->operands) xs.push_back(operand(o));
+      ElementEnv env = envs.at(v);
+      env.flat = at[0];
+      element[v] = emit_element(k, *v, xs, env);
     }
-    ElementEnv here = env;
-    here.flat = at[0];
-    k.store(v.type.dtype, emit_element(k, v, xs, here), k.out(), at[0]);
+    k.store(root.type.dtype, element.at(&root), k.out(), at[0]);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 #include <map>
+#include <span>
 
 namespace nncc::codegen {
 
@@ -135,7 +136,10 @@ struct ElementEnv {
 ElementEnv prepare_element(Kernel &k, const ir::Value &v);
 /// One element of an elementwise op from its operands' elements.
 llvm::Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<llvm::Value *> &xs, const ElementEnv &env);
-void emit_elementwise(Kernel &k, const ir::Value &v);
+/// `group`: elementwise ops of one output shape in definition order, the
+/// last one (the root) stored to out; `inputs`: the values they read from
+/// memory, as kernel inputs in this order.
+void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs);
 void emit_reduction(Kernel &k, const ir::Value &v);   // sum, mean, max, sum_to
 void emit_row_op(Kernel &k, const ir::Value &v);      // logsumexp, softmax, log_softmax, layernorm, argmax, max_grad
 void emit_loss(Kernel &k, const ir::Value &v);        // losses and their fused gradients

@@ -67,6 +67,7 @@ public:
     fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
 
     find_folded_transposes();
+    group_elementwise();
     unsigned slot = 0;
     for (const ir::Value *a : fn_.arguments()) buffer_[a] = caller_buffer(slot++, a->name);
     for (const ir::FunctionResult &r : fn_.results()) result_buffers_.push_back(caller_buffer(slot++, r.name));
@@ -75,10 +76,9 @@ public:
 
     for (size_t i = 0; i < fn_.body().size(); ++i) {
       const ir::Value *v = fn_.body()[i];
-      if (folded_.count(v)) continue;
+      if (folded_.count(v) || (root_of_.count(v) && root_of_.at(v) != v)) continue; // computed inside their users
       Lowering how = lowering_of(v->op);
-      // forward is inference: dropout passes its input through.
-      if (how == Lowering::Alias || (v->op == OpKind::Dropout && fn_.name() == "forward")) {
+      if (how == Lowering::Alias || is_inference_dropout(*v)) {
         buffer_[v] = buffer_.at(v->operands[0]);
         continue;
       }
@@ -142,6 +142,48 @@ private:
     }
   }
 
+  // forward is inference: dropout passes its input through.
+  bool is_inference_dropout(const ir::Value &v) const { return v.op == OpKind::Dropout && fn_.name() == "forward"; }
+
+  /// Groups chains of elementwise ops of one shape whose intermediate
+  /// values nothing else reads, so each group is one loop (the fused Adam
+  /// update of a param, relu's backward mask and product, ...). Walks
+  /// backwards: a producer joins its consumers' group when all its users
+  /// are in it.
+  void group_elementwise() {
+    std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> users;
+    std::unordered_map<const ir::Value *, size_t> position;
+    for (size_t i = 0; i < fn_.body().size(); ++i) {
+      position[fn_.body()[i]] = i;
+      for (const ir::Value *o : fn_.body()[i]->operands) users[o].push_back(fn_.body()[i]);
+    }
+    std::unordered_set<const ir::Value *> results;
+    for (const ir::FunctionResult &r : fn_.results()) results.insert(r.value);
+    auto fusable = [&](const ir::Value *v) {
+      return !v->is_argument() && lowering_of(v->op) == Lowering::Elementwise && !is_inference_dropout(*v);
+    };
+    for (auto it = fn_.body().rbegin(); it != fn_.body().rend(); ++it) {
+      const ir::Value *root = *it;
+      if (root_of_.count(root) || !fusable(root)) continue;
+      root_of_[root] = root;
+      std::vector<const ir::Value *> members{root};
+      for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t m = 0; m < members.size(); ++m)
+          for (const ir::Value *p : members[m]->operands) {
+            if (root_of_.count(p) || !fusable(p) || p->type != root->type || results.count(p)) continue;
+            const auto &pu = users[p];
+            if (!std::all_of(pu.begin(), pu.end(), [&](const ir::Value *u) { return root_of_.count(u) && root_of_.at(u) == root; })) continue;
+            root_of_[p] = root;
+            members.push_back(p);
+            grew = true;
+          }
+      }
+      std::sort(members.begin(), members.end(), [&](const ir::Value *a, const ir::Value *b) { return position[a] < position[b]; });
+      groups_[root] = std::move(members);
+    }
+  }
+
   void emit_matmul(const ir::Value &v) {
     const ir::Value *a = v.operands[0], *b = v.operands[1];
     int flags = 0;
@@ -161,10 +203,21 @@ private:
   }
 
   void call_kernel(const ir::Value &v, size_t index, Lowering how) {
-    std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, v.info().name, v.name.empty() ? "" : ".", v.name);
-    Kernel k(mc_, name, v.operands.size());
+    std::vector<const ir::Value *> inputs(v.operands.begin(), v.operands.end()), group{&v};
+    if (how == Lowering::Elementwise) {
+      group = groups_.at(&v);
+      inputs.clear();
+      std::unordered_set<const ir::Value *> members(group.begin(), group.end());
+      for (const ir::Value *m : group)
+        for (const ir::Value *o : m->operands)
+          if (!members.count(o) && (o->is_argument() || o->op != OpKind::Const) && std::find(inputs.begin(), inputs.end(), o) == inputs.end())
+            inputs.push_back(o);
+    }
+    std::string op = group.size() > 1 ? fmt::format("fused{}", group.size()) : std::string(v.info().name);
+    std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, op, v.name.empty() ? "" : ".", v.name);
+    Kernel k(mc_, name, inputs.size());
     switch (how) {
-    case Lowering::Elementwise: emit_elementwise(k, v); break;
+    case Lowering::Elementwise: emit_elementwise(k, group, inputs); break;
     case Lowering::Reduction: emit_reduction(k, v); break;
     case Lowering::Row: emit_row_op(k, v); break;
     case Lowering::Loss: emit_loss(k, v); break;
@@ -172,7 +225,7 @@ private:
     }
     k.finish();
     std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};
-    for (const ir::Value *o : v.operands) args.push_back(buffer_.at(o));
+    for (const ir::Value *o : inputs) args.push_back(buffer_.at(o));
     b_.CreateCall(k.function(), args);
   }
 
@@ -187,6 +240,8 @@ private:
   std::unordered_map<const ir::Value *, Value *> buffer_;
   std::vector<Value *> result_buffers_;
   std::unordered_set<const ir::Value *> folded_;
+  std::unordered_map<const ir::Value *, const ir::Value *> root_of_; // fused elementwise groups
+  std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> groups_;
 };
 
 } // namespace
