@@ -27,7 +27,7 @@ list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
   runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/matmul.cpp runtime/kernel_abi.cpp
-  runtime/session.cpp runtime/checkpoint.cpp)
+  runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
