@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
@@ -26,7 +27,10 @@ std::unique_ptr<llvm::TargetMachine> make_target_machine(const std::string &cpu,
   // The host's feature list, not its CPU name, decides what code may use
   // (these VMs report a CPU name that does not match their features).
   std::string name = cpu, features;
-  if (cpu == "native") {
+  if (cpu != "native") {
+    std::unique_ptr<llvm::MCSubtargetInfo> info(target->createMCSubtargetInfo(triple, "", ""));
+    if (!info || !info->isCPUStringValid(cpu)) throw std::runtime_error(fmt::format("unknown target CPU '{}' (try native, x86-64-v3 or x86-64-v4)", cpu));
+  } else {
     name = llvm::sys::getHostCPUName().str();
     for (const auto &f : llvm::sys::getHostCPUFeatures()) features += (features.empty() ? "" : ",") + std::string(f.getValue() ? "+" : "-") + f.getKey().str();
   }

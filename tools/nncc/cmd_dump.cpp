@@ -1,5 +1,7 @@
 // nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
+#include "compiler/codegen/codegen.h"
 #include "compiler/passes/autodiff.h"
+#include "compiler/pipeline.h"
 #include "compiler/passes/optimizer.h"
 #include "frontend/ast_printer.h"
 #include "ir/dot_printer.h"
@@ -11,16 +13,21 @@
 namespace nncc::tool {
 
 void add_dump_command(CLI::App &app, int &status) {
-  auto *cmd = app.add_subcommand("dump", "Print a stage of the compiler: the AST or the IR");
+  auto *cmd = app.add_subcommand("dump", "Print a stage of the compiler: the AST, the IR, LLVM IR or assembly");
   struct Options {
-    std::string path, stage = "ir", format = "text", output;
+    std::string path, stage = "ir", format = "text", output, cpu = "native";
+    int opt_level = 2;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--stage", opt->stage,
                   "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph (and "
-                  "train_step: + the optimizer update, when the model has an optimizer)")
-      ->check(CLI::IsMember({"ast", "ir", "grad"}))
+                  "train_step: + the optimizer update, when the model has an optimizer); llvm: the LLVM IR of the "
+                  "entry points (forward, grad, train_step) after LLVM's optimizer; asm: their machine code")
+      ->check(CLI::IsMember({"ast", "ir", "grad", "llvm", "asm"}))
+      ->capture_default_str();
+  cmd->add_option("-O", opt->opt_level, "LLVM optimization level for llvm and asm (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
+  cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text or dot (Graphviz)")
       ->check(CLI::IsMember({"text", "dot"}))
@@ -51,7 +58,24 @@ void add_dump_command(CLI::App &app, int &status) {
         compiler::build_grad(*f.result.module);
         if (f.result.module->optimizer) compiler::build_train_step(*f.result.module);
       }
-      text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
+      if (opt->stage == "llvm" || opt->stage == "asm") {
+        if (dot) {
+          fmt::print(stderr, "nncc: error: --format=dot is for the graph stages (ast, ir, grad)\n");
+          status = kUserError;
+          return;
+        }
+        compiler::build_entry_points(*f.result.module);
+        try {
+          text = codegen::emit_text(*f.result.module, {.cpu = opt->cpu, .opt_level = opt->opt_level},
+                                    opt->stage == "llvm" ? codegen::TextStage::Llvm : codegen::TextStage::Asm);
+        } catch (const std::runtime_error &e) { // an unknown --target-cpu
+          fmt::print(stderr, "nncc: error: {}\n", e.what());
+          status = kUserError;
+          return;
+        }
+      } else {
+        text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
+      }
     }
     if (!write_output(opt->output, text)) status = kUserError;
     else status = f.diags.has_errors() ? kUserError : kSuccess;
