@@ -2,10 +2,10 @@
 // buffers and check a call, without the IR.
 #include "compiler/codegen/codegen.h"
 
+#include "compiler/index_limit.h"
 #include "compiler/pipeline.h"
 #include <fmt/format.h>
 #include <map>
-#include <unordered_map>
 
 namespace nncc::codegen {
 
@@ -26,43 +26,6 @@ std::vector<int64_t> static_shape(const ir::Type &t) {
   std::vector<int64_t> shape;
   for (const ir::Dim &d : t.shape) shape.push_back(d.size);
   return shape;
-}
-
-/// The exclusive upper bound that the values of i32 argument `arg` must
-/// respect, from every op that indexes with them (directly or after
-/// reshapes, slices and concatenations); 0 when none does.
-int64_t index_limit(const ir::Function &fn, const ir::Value *arg) {
-  std::unordered_map<const ir::Value *, std::vector<std::pair<const ir::Value *, size_t>>> users;
-  for (const ir::Value *v : fn.body())
-    for (size_t i = 0; i < v->operands.size(); ++i) users[v->operands[i]].push_back({v, i});
-  int64_t limit = 0;
-  auto tighten = [&](const ir::Dim &d) {
-    if (!d.is_symbolic()) limit = limit == 0 ? d.size : std::min(limit, d.size);
-  };
-  std::vector<const ir::Value *> work{arg};
-  while (!work.empty()) {
-    const ir::Value *v = work.back();
-    work.pop_back();
-    for (auto [user, operand] : users[v]) {
-      switch (user->op) {
-      case OpKind::Reshape:
-      case OpKind::Slice:
-      case OpKind::Concat:
-      case OpKind::BroadcastTo:
-      case OpKind::Transpose: work.push_back(user); break;
-      case OpKind::CrossEntropy:
-      case OpKind::CrossEntropyGrad:
-      case OpKind::Nll:
-        if (operand == 1) tighten(user->operands[0]->type.shape.back());
-        break;
-      case OpKind::Onehot: tighten(user->type.shape.back()); break;
-      case OpKind::Embedding: tighten(user->operands[0]->type.shape.front()); break;
-      case OpKind::EmbeddingGrad: tighten(user->type.shape.front()); break;
-      default: break;
-      }
-    }
-  }
-  return limit;
 }
 
 uint64_t fnv1a(std::string_view text) {
@@ -107,7 +70,7 @@ ModelDesc describe(const ir::Module &module) {
       ArgDesc arg;
       static_cast<TensorDesc &>(arg) = {a->name, public_dtype(a->type.dtype), dims(a->type)};
       arg.kind = a->kind == ir::ValueKind::Input ? ArgKind::Input : a->kind == ir::ValueKind::Param ? ArgKind::Param : ArgKind::State;
-      if (a->type.dtype == ir::DType::I32 && a->kind == ir::ValueKind::Input) arg.index_limit = index_limit(*fn, a);
+      if (a->type.dtype == ir::DType::I32 && a->kind == ir::ValueKind::Input) arg.index_limit = compiler::index_limit(*fn, a);
       f.args.push_back(arg);
       if (a->kind == ir::ValueKind::State && fn->name() == "train_step") {
         double initial = 0;

@@ -1,6 +1,7 @@
 // nncc gradcheck FILE.nn [--seed S] — compare every gradient of the loss
 // with central finite differences, in f64, through the reference
 // interpreter; print the worst relative error per param and float input.
+#include "compiler/index_limit.h"
 #include "compiler/interp/interpreter.h"
 #include "compiler/interp/params.h"
 #include "compiler/passes/autodiff.h"
@@ -19,24 +20,11 @@ constexpr int64_t kSymbolicSize = 3;     // every symbolic dimension (the batch)
 constexpr int64_t kMaxCheckedEntries = 16; // per tensor, chosen at random
 constexpr double kStep = 1e-5;
 
-/// The exclusive upper bound of an integer input's values: the class count
-/// or table size of the op that reads it.
-int64_t label_range(const ir::Function &fn, const ir::Value *input) {
-  for (const ir::Value *v : fn.body()) {
-    bool reads = std::find(v->operands.begin(), v->operands.end(), input) != v->operands.end();
-    if (!reads) continue;
-    if (v->op == ir::OpKind::Onehot) return std::get<int64_t>(v->attrs[0]);
-    if (v->op == ir::OpKind::Embedding) return v->operands[0]->type.shape[0].size;
-    if (v->op == ir::OpKind::CrossEntropy || v->op == ir::OpKind::Nll) return v->operands[0]->type.shape.back().size;
-  }
-  return 2;
-}
-
 interp::Tensor random_input(const ir::Function &fn, const ir::Value *a, uint64_t seed, uint64_t stream) {
   std::vector<int64_t> shape;
   for (const ir::Dim &d : a->type.shape) shape.push_back(d.is_symbolic() ? kSymbolicSize : d.size);
   interp::Tensor t = interp::Tensor::zeros(a->type.dtype, shape);
-  int64_t range = a->type.dtype == ir::DType::I32 ? label_range(fn, a) : 0;
+  int64_t limit = compiler::index_limit(fn, a), range = a->type.dtype == ir::DType::I32 ? (limit > 0 ? limit : 2) : 0;
   for (size_t i = 0; i < t.data.size(); ++i) {
     double u = rng::uniform(seed, stream, i);
     t.data[i] = range ? std::floor(u * static_cast<double>(range)) : 0.1 + 0.8 * u;
