@@ -89,6 +89,13 @@ void Kernel::loop(Value *n, const std::function<void(Value *)> &body) {
   b_.SetInsertPoint(exit);
 }
 
+void Kernel::allow_reassociation() {
+  llvm::FastMathFlags fmf;
+  fmf.setAllowReassoc();
+  fmf.setAllowContract();
+  b_.setFastMathFlags(fmf);
+}
+
 Value *Kernel::local(llvm::Type *type, Value *initial) {
   llvm::IRBuilder<> eb(entry_, entry_->getFirstInsertionPt());
   Value *slot = eb.CreateAlloca(type);

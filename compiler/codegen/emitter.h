@@ -57,6 +57,9 @@ public:
   // --- Control ---
   /// for (i = 0; i < n; ++i) body(i)
   void loop(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
+  /// Lets LLVM reorder the float operations emitted from here on (sums
+  /// vectorize; results change by rounding only).
+  void allow_reassociation();
   /// A mutable local (promoted to a register by the optimizer).
   llvm::Value *local(llvm::Type *type, llvm::Value *initial);
 

@@ -81,10 +81,7 @@ void emit_pairwise_loss(Kernel &k, const ir::Value &v) {
 } // namespace
 
 void emit_loss(Kernel &k, const ir::Value &v) {
-  llvm::IRBuilderBase::FastMathFlagGuard guard(k.b());
-  llvm::FastMathFlags fmf;
-  fmf.setAllowReassoc();
-  k.b().setFastMathFlags(fmf);
+  k.allow_reassociation();
   switch (v.op) {
   case OpKind::CrossEntropy:
   case OpKind::CrossEntropyGrad:

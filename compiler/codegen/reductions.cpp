@@ -14,11 +14,7 @@ using llvm::Value;
 
 void emit_reduction(Kernel &k, const ir::Value &v) {
   auto &b = k.b();
-  llvm::IRBuilderBase::FastMathFlagGuard guard(b);
-  llvm::FastMathFlags fmf;
-  fmf.setAllowReassoc();
-  fmf.setAllowContract();
-  b.setFastMathFlags(fmf);
+  k.allow_reassociation();
 
   const ir::Value &x = *v.operands[0];
   ir::DType d = v.type.dtype;

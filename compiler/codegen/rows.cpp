@@ -13,10 +13,7 @@ using llvm::Value;
 
 void emit_row_op(Kernel &k, const ir::Value &v) {
   auto &b = k.b();
-  llvm::IRBuilderBase::FastMathFlagGuard guard(b);
-  llvm::FastMathFlags fmf;
-  fmf.setAllowReassoc();
-  b.setFastMathFlags(fmf);
+  k.allow_reassociation();
 
   const ir::Value &x = *v.operands[0];
   ir::DType d = x.type.dtype;
