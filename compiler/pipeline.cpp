@@ -8,6 +8,11 @@ namespace nncc::compiler {
 void build_entry_points(ir::Module &module) {
   ir::Function &forward = *module.find_function("forward");
   bool has_loss = forward.find_result("loss") != nullptr;
+  if (has_loss && !module.find_function("evaluate")) {
+    ir::Function &evaluate = module.add_function("evaluate");
+    auto map = evaluate.append_function(forward);
+    for (const ir::FunctionResult &r : forward.results()) evaluate.add_result(r.name, map.at(r.value));
+  }
   if (has_loss && !module.find_function("grad")) build_grad(module);
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   forward.remove_result("loss");
@@ -16,7 +21,7 @@ void build_entry_points(ir::Module &module) {
 
 std::vector<const ir::Function *> entry_points(const ir::Module &module) {
   std::vector<const ir::Function *> out;
-  for (const char *name : {"forward", "grad", "train_step"})
+  for (const char *name : {"forward", "evaluate", "grad", "train_step"})
     if (const ir::Function *f = module.find_function(name)) out.push_back(f);
   return out;
 }

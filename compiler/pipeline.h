@@ -1,5 +1,6 @@
 // From a frontend module to the entry points code generation compiles:
 //   forward    — inference: the model's outputs only (no loss, no labels);
+//   evaluate   — inference: the outputs and the loss (test loss, accuracy);
 //   grad       — training-mode loss and d_<param> (when the model has a loss);
 //   train_step — forward + backward + optimizer update (with an optimizer).
 // Each keeps only the inputs it reads.

@@ -92,6 +92,17 @@ const FunctionResult *Function::find_result(std::string_view result_name) const 
   return nullptr;
 }
 
+std::unordered_map<const Value *, Value *> Function::append_function(const Function &src) {
+  std::unordered_map<const Value *, Value *> map;
+  for (const Value *a : src.arguments()) map[a] = add_argument(a->kind, a->name, a->type, a->loc);
+  for (const Value *v : src.body()) {
+    std::vector<Value *> operands;
+    for (const Value *o : v->operands) operands.push_back(map.at(o));
+    map[v] = append_copy(*v, std::move(operands));
+  }
+  return map;
+}
+
 void Function::remove_unused(bool unused_inputs_too) {
   std::unordered_set<const Value *> live;
   for (const FunctionResult &r : results_) live.insert(r.value);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace nncc::ir {
@@ -60,6 +61,9 @@ public:
   /// Appends a copy of op value `v` (op, attributes, type, name, location,
   /// note) reading `operands`, which are values of this function.
   Value *append_copy(const Value &v, std::vector<Value *> operands);
+  /// Appends copies of all of `src`'s arguments and op values (not its
+  /// results); returns the map from `src`'s values to the copies.
+  std::unordered_map<const Value *, Value *> append_function(const Function &src);
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
   Value *find_argument(std::string_view name) const;
   /// Deletes the op values no result depends on (and, when asked, the

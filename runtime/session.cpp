@@ -86,7 +86,8 @@ struct Session::Impl {
 
   const ModelDesc &desc() const { return model->desc; }
 
-  const FunctionDesc &function(const std::optional<FunctionDesc> &f, const char *name, const char *needs) const {
+  const FunctionDesc &function(const char *name, const char *needs) const {
+    const FunctionDesc *f = desc().function(name);
     if (!f) throw Error(fmt::format("model '{}' has no {} function ({})", desc().name, name, needs));
     return *f;
   }
@@ -145,10 +146,9 @@ struct Session::Impl {
   }
 
   bool is_model_input(const std::string &name) const {
-    for (const auto *f : {&desc().forward, &desc().grad, &desc().train_step})
-      if (*f)
-        for (const ArgDesc &a : (*f)->args)
-          if (a.kind == ArgKind::Input && a.name == name) return true;
+    for (const FunctionDesc &f : desc().functions)
+      for (const ArgDesc &a : f.args)
+        if (a.kind == ArgKind::Input && a.name == name) return true;
     return false;
   }
 
@@ -214,15 +214,19 @@ Session &Session::operator=(Session &&) noexcept = default;
 const ModelDesc &Session::desc() const { return impl_->desc(); }
 
 TensorMap Session::forward(const TensorMap &inputs) {
-  return impl_->call(impl_->function(desc().forward, "forward", "it has no outputs"), inputs, impl_->steps);
+  return impl_->call(impl_->function("forward", "it has no outputs"), inputs, impl_->steps);
+}
+
+TensorMap Session::evaluate(const TensorMap &inputs) {
+  return impl_->call(impl_->function("evaluate", "it has no loss"), inputs, impl_->steps);
 }
 
 TensorMap Session::grad(const TensorMap &inputs) {
-  return impl_->call(impl_->function(desc().grad, "grad", "it has no loss"), inputs, impl_->steps + 1);
+  return impl_->call(impl_->function("grad", "it has no loss"), inputs, impl_->steps + 1);
 }
 
 double Session::train_step(const TensorMap &inputs) {
-  const FunctionDesc &f = impl_->function(desc().train_step, "train_step", "it has no optimizer");
+  const FunctionDesc &f = impl_->function("train_step", "it has no optimizer");
   Owned &step = impl_->state("step");
   Tensor previous_step = step.current;
   fill_all(step.current, static_cast<double>(impl_->steps + 1)); // Adam's bias corrections count from 1

@@ -82,9 +82,7 @@ ModelDesc describe(const ir::Module &module) {
     }
     for (const ir::FunctionResult &r : fn->results()) f.results.push_back({r.name, public_dtype(r.value->type.dtype), dims(r.value->type)});
     for (const ir::Value *v : fn->body()) desc.matmul_sites += v->op == OpKind::Matmul;
-    desc.forward = f.name == "forward" ? std::optional(f) : desc.forward;
-    desc.grad = f.name == "grad" ? std::optional(f) : desc.grad;
-    desc.train_step = f.name == "train_step" ? std::optional(f) : desc.train_step;
+    desc.functions.push_back(std::move(f));
   }
   desc.signature = fmt::format("{:016x}", fnv1a(signature));
   return desc;

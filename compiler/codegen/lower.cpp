@@ -142,8 +142,10 @@ private:
     }
   }
 
-  // forward is inference: dropout passes its input through.
-  bool is_inference_dropout(const ir::Value &v) const { return v.op == OpKind::Dropout && fn_.name() == "forward"; }
+  // forward and evaluate are inference: dropout passes its input through.
+  bool is_inference_dropout(const ir::Value &v) const {
+    return v.op == OpKind::Dropout && (fn_.name() == "forward" || fn_.name() == "evaluate");
+  }
 
   /// Groups chains of elementwise ops of one shape whose intermediate
   /// values nothing else reads, so each group is one loop (the fused Adam

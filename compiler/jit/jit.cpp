@@ -72,11 +72,8 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
                           "searching this process"));
   check(jit.addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))), "adding the module");
 
-  for (std::optional<FunctionDesc> *f : {&model->desc.forward, &model->desc.grad, &model->desc.train_step}) {
-    if (!*f) continue;
-    auto address = unwrap(jit.lookup(codegen::entry_symbol(module, (*f)->name)), "looking up an entry point");
-    (*f)->code = address.toPtr<EntryPoint>();
-  }
+  for (FunctionDesc &f : model->desc.functions)
+    f.code = unwrap(jit.lookup(codegen::entry_symbol(module, f.name)), "looking up an entry point").toPtr<EntryPoint>();
   auto end = std::chrono::steady_clock::now();
   model->compile_ms = std::chrono::duration<double, std::milli>(end - start).count();
   if (debug_level() >= 1)

@@ -63,19 +63,13 @@ ir::Function &build_train_step(ir::Module &module) {
   ir::DType dtype = module.params.empty() ? ir::DType::F32 : module.params.front().type.dtype;
 
   ir::Function &ts = module.add_function("train_step");
-  std::unordered_map<const Value *, Value *> map;
-  for (const Value *a : grad->arguments()) map[a] = ts.add_argument(a->kind, a->name, a->type, a->loc);
+  std::unordered_map<const Value *, Value *> map = ts.append_function(*grad);
   Value *lr = ts.add_argument(ir::ValueKind::State, "lr", ir::Type::scalar(dtype), opt.loc);
   Value *step = ts.add_argument(ir::ValueKind::State, "step", ir::Type::scalar(dtype), opt.loc);
   std::unordered_map<std::string, Value *> state;
   for (const ir::ParamDecl &p : module.params)
     for (const std::string &name : optimizer_state_names(module, p.name))
       state[name] = ts.add_argument(ir::ValueKind::State, name, p.type, p.loc);
-  for (const Value *v : grad->body()) {
-    std::vector<Value *> operands;
-    for (const Value *o : v->operands) operands.push_back(map.at(o));
-    map[v] = ts.append_copy(*v, std::move(operands));
-  }
 
   Update u(ts, dtype, opt.loc);
   std::vector<Value *> grads;

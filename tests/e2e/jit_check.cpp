@@ -93,9 +93,8 @@ void check_against_interpreter(const std::string &name, const std::string &sourc
   // Inputs: every input any entry point reads.
   TensorMap inputs;
   uint64_t stream = 1;
-  for (const auto *f : {&model.desc().forward, &model.desc().grad, &model.desc().train_step})
-    if (*f)
-      for (const ArgDesc &a : (*f)->args)
+  for (const FunctionDesc &f : model.desc().functions)
+      for (const ArgDesc &a : f.args)
         if (a.kind == ArgKind::Input && !inputs.count(a.name)) inputs.emplace(a.name, random_input(a, options.symbolic_dim, stream++));
   std::map<std::string, interp::Tensor> args;
   for (const auto &[n, t] : inputs) args[n] = to_interp(t);
@@ -110,6 +109,8 @@ void check_against_interpreter(const std::string &name, const std::string &sourc
 
   if (const ir::Function *f = module.find_function("forward"); f && !f->results().empty())
     compare(session.forward(inputs), run_reference(*f, args, {.training = false, .seed = kSeed}), "forward", options.tolerance);
+  if (const ir::Function *f = module.find_function("evaluate"))
+    compare(session.evaluate(inputs), run_reference(*f, args, {.training = false, .seed = kSeed}), "evaluate", options.tolerance);
   if (const ir::Function *f = module.find_function("grad"))
     compare(session.grad(inputs), run_reference(*f, args, {.training = true, .seed = kSeed, .step = 1}), "grad", options.tolerance);
   const ir::Function *step_fn = module.find_function("train_step");

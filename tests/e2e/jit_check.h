@@ -1,6 +1,6 @@
 // Differential checking of JIT-compiled models against the reference
-// interpreter: same inputs, same initial params, same seed; forward, grad
-// and three train steps compared tensor by tensor.
+// interpreter: same inputs, same initial params, same seed; forward,
+// evaluate, grad and three train steps compared tensor by tensor.
 #pragma once
 #include "compiler/interp/tensor.h"
 #include "nncc/nncc.hpp"

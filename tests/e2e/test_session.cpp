@@ -84,7 +84,7 @@ TEST_CASE("labels out of range are rejected before any compiled code runs", "[se
   Compiler cc;
   Model m = cc.compile_source("labels.nn", "model c {\n input x : f32[N, 3]\n input y : i32[N]\n param W : f32[3, 4]\n"
                                            " loss cross_entropy(x @ W, y)\n optimizer sgd(lr = 0.1)\n}\n");
-  REQUIRE(m.desc().train_step->args[1].index_limit == 4);
+  REQUIRE(m.desc().function("train_step")->args[1].index_limit == 4);
   Session s = m.new_session({.threads = 1});
   TensorMap before = s.state();
   TensorMap batch{{"x", Tensor(DType::F32, {2, 3})}, {"y", Tensor::i32({2}, {1, 4})}};

@@ -88,7 +88,7 @@ void add_bench_command(CLI::App &app, int &status) {
     Session session = model.new_session({.seed = 0, .threads = opt->threads});
     TensorMap inputs;
     uint64_t stream = 1;
-    for (const ArgDesc &a : model.desc().train_step->args)
+    for (const ArgDesc &a : model.desc().function("train_step")->args)
       if (a.kind == ArgKind::Input) inputs.emplace(a.name, random_input(a, opt->batch, stream++));
     for (int i = 0; i < std::max(3, opt->steps / 10); ++i) session.train_step(inputs);
     std::vector<double> us;

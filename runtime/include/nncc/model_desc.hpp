@@ -1,5 +1,5 @@
 // What a compiled model is, as plain data: its params and optimizer state,
-// and for each entry point (forward, grad, train_step) the buffers it reads
+// and for each entry point (forward, evaluate, grad, train_step) the buffers it reads
 // and writes and a pointer to its machine code. The compiler fills this in
 // (JIT), or an AOT library carries it; the Session works from it alone, so
 // the runtime never sees the IR or LLVM.
@@ -7,8 +7,8 @@
 #include "nncc/tensor.hpp"
 
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nncc {
@@ -43,7 +43,7 @@ struct ArgDesc : TensorDesc {
 using EntryPoint = void (*)(void *ctx, void *const *buffers, const int64_t *dims);
 
 struct FunctionDesc {
-  std::string name; // "forward", "grad", "train_step"
+  std::string name; // "forward", "evaluate", "grad", "train_step"
   std::vector<ArgDesc> args;
   std::vector<TensorDesc> results;
   EntryPoint code = nullptr;
@@ -72,8 +72,14 @@ struct ModelDesc {
   std::vector<std::string> symbols;
   std::vector<ParamDesc> params;
   std::vector<StateDesc> states;
-  std::optional<FunctionDesc> forward, grad, train_step;
+  std::vector<FunctionDesc> functions; // forward, evaluate, grad, train_step: those the model has
   int matmul_sites = 0; // call sites of nncc_rt_matmul_* over all functions
+
+  const FunctionDesc *function(std::string_view fn_name) const {
+    for (const FunctionDesc &f : functions)
+      if (f.name == fn_name) return &f;
+    return nullptr;
+  }
 };
 
 } // namespace nncc

@@ -43,6 +43,8 @@ public:
 
   /// Inference mode (dropout off): the model's outputs by name.
   TensorMap forward(const TensorMap &inputs);
+  /// Inference mode, the outputs and "loss" (test loss and accuracy).
+  TensorMap evaluate(const TensorMap &inputs);
   /// Training-mode forward + backward without update: "loss" and "d_<param>".
   TensorMap grad(const TensorMap &inputs);
   /// Forward + backward + optimizer update as one compiled call; the loss.
