@@ -27,10 +27,10 @@ list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
   runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/matmul.cpp runtime/kernel_abi.cpp
-  runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp)
+  runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

@@ -1,4 +1,4 @@
-#include "data/idx.h"
+#include "nncc/idx.hpp"
 
 #include <cerrno>
 #include <cstring>

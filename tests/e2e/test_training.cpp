@@ -1,7 +1,7 @@
 // Training through the JIT: XOR converges, the Fashion MLP learns from a
 // 10k-image subset of Fashion-MNIST in one epoch, and a seed fixes
 // everything (1 thread).
-#include "data/idx.h"
+#include "nncc/idx.hpp"
 #include "nncc/nncc.hpp"
 
 #include <catch2/catch.hpp>

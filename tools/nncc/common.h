@@ -37,5 +37,6 @@ void add_opt_command(CLI::App &app, int &status);
 void add_trace_command(CLI::App &app, int &status);
 void add_gradcheck_command(CLI::App &app, int &status);
 void add_bench_command(CLI::App &app, int &status);
+void add_train_command(CLI::App &app, int &status);
 
 } // namespace nncc::tool
