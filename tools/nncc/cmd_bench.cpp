@@ -65,21 +65,12 @@ void add_bench_command(CLI::App &app, int &status) {
   cmd->callback([opt, &status] {
     auto start = Clock::now();
     CompiledFile file;
-    compile_file(opt->path, file);
-    if (!file.result.module) {
+    ir::Module *trainable = compile_trainable(opt->path, file, "benchmark");
+    if (!trainable) {
       status = kUserError;
       return;
     }
-    ir::Module &module = *file.result.module;
-    if (!require_loss(opt->path, module, "benchmark") ) {
-      status = kUserError;
-      return;
-    }
-    if (!module.optimizer) {
-      fmt::print(stderr, "{}: error: model '{}' has no optimizer: there is no train_step to benchmark\n", opt->path, module.name);
-      status = kUserError;
-      return;
-    }
+    ir::Module &module = *trainable;
     double macs = forward_macs(*module.find_function("forward"), opt->batch);
     compiler::build_entry_points(module);
     Model model(jit::compile(module, {.cpu = "native", .opt_level = opt->opt_level}));

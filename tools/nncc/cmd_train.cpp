@@ -153,21 +153,12 @@ void add_train_command(CLI::App &app, int &status) {
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV");
   cmd->callback([opt, &status] {
     CompiledFile file;
-    compile_file(opt->path, file);
-    if (!file.result.module) {
+    ir::Module *trainable = compile_trainable(opt->path, file, "train");
+    if (!trainable) {
       status = kUserError;
       return;
     }
-    ir::Module &module = *file.result.module;
-    if (!require_loss(opt->path, module, "train") ) {
-      status = kUserError;
-      return;
-    }
-    if (!module.optimizer) {
-      fmt::print(stderr, "{}: error: model '{}' has no optimizer: there is nothing to train\n", opt->path, module.name);
-      status = kUserError;
-      return;
-    }
+    ir::Module &module = *trainable;
     try {
       data::Splits data = data::load(opt->data);
       if (!opt->test_data.empty()) data.test = data::load(opt->test_data).train;

@@ -23,6 +23,16 @@ bool require_loss(const std::string &path, const ir::Module &module, std::string
   return false;
 }
 
+ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::string_view what) {
+  compile_file(path, file);
+  if (!file.result.module || !require_loss(path, *file.result.module, what)) return nullptr;
+  if (!file.result.module->optimizer) {
+    fmt::print(stderr, "{}: error: model '{}' has no optimizer: there is nothing to {}\n", path, file.result.module->name, what);
+    return nullptr;
+  }
+  return file.result.module.get();
+}
+
 bool write_output(const std::string &path, const std::string &text) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -26,6 +26,10 @@ void print_diagnostics(const DiagnosticEngine &diags);
 /// there is nothing to WHAT" and returns false.
 bool require_loss(const std::string &path, const ir::Module &module, std::string_view what);
 
+/// Compiles `path` and checks that its model has a loss and an optimizer;
+/// otherwise prints why WHAT is impossible and returns nullptr.
+ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::string_view what);
+
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 /// Returns false (after printing why) when the file cannot be written.
 bool write_output(const std::string &path, const std::string &text);
