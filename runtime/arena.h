@@ -16,7 +16,6 @@ public:
 
   void *alloc(size_t bytes);
   void reset();
-  size_t capacity() const { return capacity_; }
 
 private:
   struct Free {

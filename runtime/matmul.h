@@ -17,7 +17,6 @@ public:
   ~MatmulCache();
   /// C = op(A) @ op(B); see nncc_rt_matmul_f32. Throws dnnl::error.
   void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n);
-  size_t primitive_count() const { return primitives_.size(); }
 
 private:
   struct Primitive;
