@@ -5,9 +5,9 @@
 // epoch with train loss and (with test data) test loss and accuracy.
 #include "compiler/jit/jit.h"
 #include "compiler/pipeline.h"
-#include "nncc/dataset.hpp"
 #include "nncc/rng.h"
 #include "tools/nncc/common.h"
+#include "tools/nncc/evaluation.h"
 
 #include <chrono>
 #include <cstring>
@@ -22,62 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-/// Which dataset field feeds each input of the model: the field of the same
-/// name, else by role (the first float input takes "x", the other "y").
-class Binding {
-public:
-  Binding(const ModelDesc &model, const data::Dataset &d) {
-    std::vector<const ArgDesc *> inputs;
-    for (const FunctionDesc &f : model.functions)
-      for (const ArgDesc &a : f.args)
-        if (a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
-          inputs.push_back(&a);
-    bool features_taken = false;
-    for (const ArgDesc *a : inputs) {
-      std::string field = d.fields.count(a->name) ? a->name : (a->dtype != DType::I32 && !features_taken ? "x" : "y");
-      features_taken |= field == "x";
-      if (!d.fields.count(field)) throw Error(fmt::format("dataset '{}' has no field for input '{}'", d.name, a->name));
-      const Tensor &t = d.fields.at(field);
-      std::vector<int64_t> row(a->shape.size() > 0 ? a->shape.size() - 1 : 0);
-      int64_t need = 1, have = t.numel() / std::max<int64_t>(t.shape()[0], 1);
-      for (size_t i = 1; i < a->shape.size(); ++i) need *= a->shape[i].is_symbolic() ? -1 : a->shape[i].size;
-      bool batched = !a->shape.empty() && a->shape[0].is_symbolic();
-      if (!batched || need != have || t.dtype() != a->dtype)
-        throw Error(fmt::format("input '{}' ({} with a symbolic batch dimension first) cannot take field '{}' of dataset '{}' ({})",
-                                a->name, dtype_name(a->dtype), field, d.name, t.type_str()));
-      std::vector<int64_t> shape;
-      for (size_t i = 1; i < a->shape.size(); ++i) shape.push_back(a->shape[i].size);
-      fields_.push_back({a->name, field, shape});
-    }
-  }
-
-  /// The model's inputs for rows `rows`.
-  TensorMap batch(const data::Dataset &d, std::span<const int64_t> rows) const {
-    TensorMap picked = data::gather(d, rows), out;
-    for (const auto &b : fields_) {
-      const Tensor &t = picked.at(b.field);
-      std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
-      shape.insert(shape.end(), b.row_shape.begin(), b.row_shape.end());
-      Tensor reshaped(t.dtype(), shape);
-      std::memcpy(reshaped.raw(), t.raw(), t.nbytes());
-      out.emplace(b.input, std::move(reshaped));
-    }
-    return out;
-  }
-  std::string label_input() const {
-    for (const auto &b : fields_)
-      if (b.field == "y") return b.input;
-    return "";
-  }
-
-private:
-  struct Field {
-    std::string input, field;
-    std::vector<int64_t> row_shape;
-  };
-  std::vector<Field> fields_;
-};
-
 /// A seeded permutation of [0, n) for an epoch (Fisher-Yates on the
 /// counter-based RNG: the same on every machine).
 std::vector<int64_t> shuffled(int64_t n, uint64_t seed, uint64_t epoch) {
@@ -88,45 +32,6 @@ std::vector<int64_t> shuffled(int64_t n, uint64_t seed, uint64_t epoch) {
     std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
   }
   return order;
-}
-
-struct TestResult {
-  double loss = 0, accuracy = -1; // accuracy < 0: not a classifier with labels
-};
-
-/// Loss and accuracy over the whole test set, in inference mode.
-TestResult test(Session &s, const Binding &binding, const data::Dataset &d, const std::string &scores) {
-  TestResult r;
-  std::string labels = binding.label_input();
-  int64_t correct = 0;
-  const int64_t chunk = 1000;
-  for (int64_t start = 0; start < d.rows; start += chunk) {
-    std::vector<int64_t> rows(static_cast<size_t>(std::min(chunk, d.rows - start)));
-    std::iota(rows.begin(), rows.end(), start);
-    TensorMap inputs = binding.batch(d, rows), out = s.evaluate(inputs);
-    r.loss += out.at("loss").item() * static_cast<double>(rows.size());
-    if (scores.empty() || labels.empty() || inputs.at(labels).dtype() != DType::I32) continue;
-    const Tensor &z = out.at(scores);
-    int64_t k = z.shape().back();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < k; ++j)
-        if (z.at(static_cast<int64_t>(i) * k + j) > z.at(static_cast<int64_t>(i) * k + best)) best = j;
-      correct += best == inputs.at(labels).data<int32_t>()[i];
-    }
-    r.accuracy = 0;
-  }
-  r.loss /= static_cast<double>(d.rows);
-  if (r.accuracy >= 0) r.accuracy = static_cast<double>(correct) / static_cast<double>(d.rows);
-  return r;
-}
-
-/// The model's first output when it holds class scores [N, K].
-std::string class_scores(const ModelDesc &m) {
-  const FunctionDesc *f = m.function("evaluate");
-  if (!f || f->results.size() < 2) return "";
-  const TensorDesc &first = f->results.front();
-  return first.shape.size() == 2 && first.shape[0].is_symbolic() && !first.shape[1].is_symbolic() && first.dtype != DType::I32 ? first.name : "";
 }
 
 } // namespace
@@ -201,9 +106,9 @@ void add_train_command(CLI::App &app, int &status) {
         if (terminal) fmt::print("\r{:<100}\r", "");
         double train_loss = total / static_cast<double>(data.train.rows);
         std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt->epochs, train_loss);
-        TestResult t;
+        Evaluation t;
         if (data.test) {
-          t = test(s, binding, *data.test, scores);
+          t = evaluate(s, binding, *data.test, scores);
           line += fmt::format("  test_loss {:.4f}", t.loss);
           if (t.accuracy >= 0) line += fmt::format("  test_acc {:.4f}", t.accuracy);
         }

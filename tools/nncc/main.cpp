@@ -17,13 +17,14 @@ int main(int argc, char **argv) {
   add_gradcheck_command(app, status);
   add_bench_command(app, status);
   add_train_command(app, status);
+  add_eval_command(app, status);
   auto is_command = [&](std::string_view word) {
     for (const CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
       if (sub->get_name() == word) return true;
     return false;
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    fmt::print(stderr, "nncc: error: unknown command '{}' (commands: check, dump, opt, trace, gradcheck, bench, train; see nncc --help)\n", argv[1]);
+    fmt::print(stderr, "nncc: error: unknown command '{}' (commands: check, dump, opt, trace, gradcheck, bench, train, eval; see nncc --help)\n", argv[1]);
     return kUserError;
   }
   try {

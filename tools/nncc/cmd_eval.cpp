@@ -1,0 +1,62 @@
+// nncc eval FILE.nn --weights CKPT --data SPEC — loads a checkpoint into a
+// JIT-compiled model and reports, in inference mode, the loss over the
+// dataset's test split (or the data itself when it has none), the accuracy
+// and a confusion matrix for classifiers.
+#include "compiler/jit/jit.h"
+#include "compiler/pipeline.h"
+#include "tools/nncc/common.h"
+#include "tools/nncc/evaluation.h"
+
+#include <fmt/format.h>
+
+namespace nncc::tool {
+
+void add_eval_command(CLI::App &app, int &status) {
+  auto *cmd = app.add_subcommand("eval", "Evaluate trained weights on a dataset: loss, accuracy, confusion matrix");
+  struct Options {
+    std::string path, weights, data;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("file", opt->path, "the .nn model file")->required();
+  cmd->add_option("--weights", opt->weights, "a safetensors checkpoint written by nncc train or Session::save")->required();
+  cmd->add_option("--data", opt->data, "fashion-mnist (its test split), xor, idx:images=PATH,labels=PATH")->required();
+  cmd->callback([opt, &status] {
+    CompiledFile file;
+    compile_file(opt->path, file);
+    if (!file.result.module || !require_loss(opt->path, *file.result.module, "evaluate")) {
+      status = kUserError;
+      return;
+    }
+    ir::Module &module = *file.result.module;
+    try {
+      data::Splits splits = data::load(opt->data);
+      const data::Dataset &d = splits.test ? *splits.test : splits.train;
+      compiler::build_entry_points(module);
+      Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
+      Session s = model.new_session();
+      s.load(opt->weights);
+      Binding binding(model.desc(), d);
+      Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
+      fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
+      fmt::print("loss {:.4f}", e.loss);
+      if (e.accuracy >= 0) fmt::print("  accuracy {:.4f}", e.accuracy);
+      fmt::print("\n");
+      if (!e.confusion.empty()) {
+        fmt::print("confusion matrix (rows: true class, columns: predicted class)\n     ");
+        for (size_t j = 0; j < e.confusion.size(); ++j) fmt::print("{:>6}", j);
+        fmt::print("\n");
+        for (size_t i = 0; i < e.confusion.size(); ++i) {
+          fmt::print("{:>5}", i);
+          for (int64_t n : e.confusion[i]) fmt::print("{:>6}", n);
+          fmt::print("\n");
+        }
+      }
+      status = kSuccess;
+    } catch (const Error &e) {
+      fmt::print(stderr, "nncc eval: error: {}\n", e.what());
+      status = kUserError;
+    }
+  });
+}
+
+} // namespace nncc::tool

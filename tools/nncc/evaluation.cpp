@@ -1,0 +1,89 @@
+#include "tools/nncc/evaluation.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <numeric>
+
+namespace nncc::tool {
+
+Binding::Binding(const ModelDesc &model, const data::Dataset &d) {
+    std::vector<const ArgDesc *> inputs;
+    for (const FunctionDesc &f : model.functions)
+      for (const ArgDesc &a : f.args)
+        if (a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
+          inputs.push_back(&a);
+    bool features_taken = false;
+    for (const ArgDesc *a : inputs) {
+      std::string field = d.fields.count(a->name) ? a->name : (a->dtype != DType::I32 && !features_taken ? "x" : "y");
+      features_taken |= field == "x";
+      if (!d.fields.count(field)) throw Error(fmt::format("dataset '{}' has no field for input '{}'", d.name, a->name));
+      const Tensor &t = d.fields.at(field);
+      std::vector<int64_t> row(a->shape.size() > 0 ? a->shape.size() - 1 : 0);
+      int64_t need = 1, have = t.numel() / std::max<int64_t>(t.shape()[0], 1);
+      for (size_t i = 1; i < a->shape.size(); ++i) need *= a->shape[i].is_symbolic() ? -1 : a->shape[i].size;
+      bool batched = !a->shape.empty() && a->shape[0].is_symbolic();
+      if (!batched || need != have || t.dtype() != a->dtype)
+        throw Error(fmt::format("input '{}' ({} with a symbolic batch dimension first) cannot take field '{}' of dataset '{}' ({})",
+                                a->name, dtype_name(a->dtype), field, d.name, t.type_str()));
+      std::vector<int64_t> shape;
+      for (size_t i = 1; i < a->shape.size(); ++i) shape.push_back(a->shape[i].size);
+      fields_.push_back({a->name, field, shape});
+    }
+  }
+
+TensorMap Binding::batch(const data::Dataset &d, std::span<const int64_t> rows) const {
+  TensorMap picked = data::gather(d, rows), out;
+  for (const auto &b : fields_) {
+    const Tensor &t = picked.at(b.field);
+    std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
+    shape.insert(shape.end(), b.row_shape.begin(), b.row_shape.end());
+    Tensor reshaped(t.dtype(), shape);
+    std::memcpy(reshaped.raw(), t.raw(), t.nbytes());
+    out.emplace(b.input, std::move(reshaped));
+  }
+  return out;
+}
+
+std::string Binding::label_input() const {
+  for (const auto &b : fields_)
+    if (b.field == "y") return b.input;
+  return "";
+}
+
+std::string class_scores(const ModelDesc &m) {
+  const FunctionDesc *f = m.function("evaluate");
+  if (!f || f->results.size() < 2) return "";
+  const TensorDesc &first = f->results.front();
+  return first.shape.size() == 2 && first.shape[0].is_symbolic() && !first.shape[1].is_symbolic() && first.dtype != DType::I32 ? first.name : "";
+}
+
+Evaluation evaluate(Session &s, const Binding &binding, const data::Dataset &d, const std::string &scores) {
+  Evaluation r;
+  std::string labels = binding.label_input();
+  int64_t correct = 0;
+  const int64_t chunk = 1000;
+  for (int64_t start = 0; start < d.rows; start += chunk) {
+    std::vector<int64_t> rows(static_cast<size_t>(std::min(chunk, d.rows - start)));
+    std::iota(rows.begin(), rows.end(), start);
+    TensorMap inputs = binding.batch(d, rows), out = s.evaluate(inputs);
+    r.loss += out.at("loss").item() * static_cast<double>(rows.size());
+    if (scores.empty() || labels.empty() || inputs.at(labels).dtype() != DType::I32) continue;
+    const Tensor &z = out.at(scores);
+    auto k = static_cast<size_t>(z.shape().back());
+    if (r.confusion.empty()) r.confusion.assign(k, std::vector<int64_t>(k, 0));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      size_t best = 0;
+      for (size_t j = 1; j < k; ++j)
+        if (z.at(static_cast<int64_t>(i * k + j)) > z.at(static_cast<int64_t>(i * k + best))) best = j;
+      auto truth = static_cast<size_t>(inputs.at(labels).data<int32_t>()[i]);
+      correct += best == truth;
+      ++r.confusion[truth][best];
+    }
+  }
+  r.loss /= static_cast<double>(std::max<int64_t>(d.rows, 1));
+  if (!r.confusion.empty()) r.accuracy = static_cast<double>(correct) / static_cast<double>(d.rows);
+  return r;
+}
+
+} // namespace nncc::tool
