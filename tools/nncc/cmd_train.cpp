@@ -8,6 +8,7 @@
 #include "nncc/rng.h"
 #include "tools/nncc/common.h"
 #include "tools/nncc/evaluation.h"
+#include "tools/nncc/svg_plot.h"
 
 #include <chrono>
 #include <cstring>
@@ -39,7 +40,7 @@ std::vector<int64_t> shuffled(int64_t n, uint64_t seed, uint64_t epoch) {
 void add_train_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("train", "Train a model on a dataset through the JIT");
   struct Options {
-    std::string path, data, test_data, save, log;
+    std::string path, data, test_data, save, log, plot;
     int epochs = 1, threads = 0;
     int64_t batch = 64;
     uint64_t seed = 0;
@@ -56,6 +57,7 @@ void add_train_command(CLI::App &app, int &status) {
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--save", opt->save, "write a safetensors checkpoint at the end");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV");
+  cmd->add_option("--plot", opt->plot, "write the loss and accuracy curves as an SVG image");
   cmd->callback([opt, &status] {
     CompiledFile file;
     ir::Module *trainable = compile_trainable(opt->path, file, "train");
@@ -82,6 +84,7 @@ void add_train_command(CLI::App &app, int &status) {
         if (!log) throw Error(fmt::format("cannot write '{}'", opt->log));
         log << "epoch,train_loss,test_loss,test_accuracy,seconds\n";
       }
+      TrainingCurves curves{module.name, {}, {}, {}, {}};
       bool terminal = ::isatty(STDOUT_FILENO);
       auto start = Clock::now();
       for (int epoch = 1; epoch <= opt->epochs; ++epoch) {
@@ -93,6 +96,7 @@ void add_train_command(CLI::App &app, int &status) {
           int64_t from = step * opt->batch, n = std::min(opt->batch, data.train.rows - from);
           double loss = s.train_step(binding.batch(data.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
           total += loss * static_cast<double>(n);
+          curves.step_loss.push_back(loss);
           if (terminal && (seconds_since(last_draw) > 0.1 || step + 1 == steps)) {
             last_draw = Clock::now();
             double t = seconds_since(epoch_start), rate = static_cast<double>(from + n) / t;
@@ -111,6 +115,9 @@ void add_train_command(CLI::App &app, int &status) {
           t = evaluate(s, binding, *data.test, scores);
           line += fmt::format("  test_loss {:.4f}", t.loss);
           if (t.accuracy >= 0) line += fmt::format("  test_acc {:.4f}", t.accuracy);
+          curves.test_loss.push_back(t.loss);
+          curves.epoch_end_step.push_back(static_cast<double>(curves.step_loss.size()));
+          if (t.accuracy >= 0) curves.test_accuracy.push_back(t.accuracy);
         }
         double secs = seconds_since(epoch_start);
         fmt::print("{}  {:.1f} s\n", line, secs);
@@ -119,6 +126,10 @@ void add_train_command(CLI::App &app, int &status) {
                                     t.accuracy >= 0 ? fmt::format("{}", t.accuracy) : "", secs);
       }
       fmt::print("trained in {:.1f} s\n", seconds_since(start));
+      if (!opt->plot.empty()) {
+        if (!write_output(opt->plot, training_svg(curves))) throw Error(fmt::format("cannot write '{}'", opt->plot));
+        fmt::print("plot {}\n", opt->plot);
+      }
       if (!opt->save.empty()) {
         s.save(opt->save);
         fmt::print("saved {}\n", opt->save);
