@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <unistd.h>
 
 namespace nncc::tool {
@@ -72,7 +73,8 @@ void add_train_command(CLI::App &app, int &status) {
       compiler::build_entry_points(module);
       Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
       Binding binding(model.desc(), data.train);
-      if (data.test) Binding(model.desc(), *data.test);
+      std::optional<Binding> test_binding;
+      if (data.test) test_binding.emplace(model.desc(), *data.test);
       Session s = model.new_session({.seed = opt->seed, .threads = opt->threads});
       if (opt->lr > 0) s.set_lr(opt->lr);
       std::string scores = class_scores(model.desc());
@@ -112,7 +114,7 @@ void add_train_command(CLI::App &app, int &status) {
         std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt->epochs, train_loss);
         Evaluation t;
         if (data.test) {
-          t = evaluate(s, binding, *data.test, scores);
+          t = evaluate(s, *test_binding, *data.test, scores);
           line += fmt::format("  test_loss {:.4f}", t.loss);
           if (t.accuracy >= 0) line += fmt::format("  test_acc {:.4f}", t.accuracy);
           curves.test_loss.push_back(t.loss);
