@@ -23,7 +23,7 @@ void add_dump_command(CLI::App &app, int &status) {
   cmd->add_option("--stage", opt->stage,
                   "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph (and "
                   "train_step: + the optimizer update, when the model has an optimizer); llvm: the LLVM IR of the "
-                  "entry points (forward, grad, train_step) after LLVM's optimizer; asm: their machine code")
+                  "entry points (forward, evaluate, grad, train_step) after LLVM's optimizer; asm: their machine code")
       ->check(CLI::IsMember({"ast", "ir", "grad", "llvm", "asm"}))
       ->capture_default_str();
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level for llvm and asm (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
