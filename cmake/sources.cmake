@@ -27,10 +27,11 @@ list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
   runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/matmul.cpp runtime/kernel_abi.cpp
-  runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp)
+  runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp runtime/data/idx_dataset.cpp
+  runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/evaluation.cpp tools/nncc/svg_plot.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

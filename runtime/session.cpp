@@ -275,15 +275,18 @@ TensorMap Session::state() const {
   return all;
 }
 
-void Session::save(const std::string &path) const {
+void Session::save(const std::string &path, const std::map<std::string, std::string> &extra) const {
   runtime::Checkpoint cp;
   cp.tensors = state();
-  cp.metadata = {{"model", desc().name}, {"signature", desc().signature}, {"step", std::to_string(impl_->steps)}};
+  cp.metadata = extra; // the session's own keys below win over extra's
+  cp.metadata["model"] = desc().name;
+  cp.metadata["signature"] = desc().signature;
+  cp.metadata["step"] = std::to_string(impl_->steps);
   if (impl_->states.count("lr")) cp.metadata["lr"] = fmt::format("{}", lr());
   runtime::write_safetensors(path, cp);
 }
 
-void Session::load(const std::string &path) {
+std::map<std::string, std::string> Session::load(const std::string &path) {
   runtime::Checkpoint cp = runtime::read_safetensors(path);
   TensorMap expected = state();
   for (const auto &[name, t] : expected) {
@@ -308,6 +311,7 @@ void Session::load(const std::string &path) {
   for (auto &[name, t] : cp.tensors) (name.starts_with("opt.") ? impl_->states : impl_->params).at(name).current = std::move(t);
   impl_->steps = steps;
   if (cp.metadata.count("lr") && impl_->states.count("lr")) set_lr(lr);
+  return cp.metadata;
 }
 
 } // namespace nncc

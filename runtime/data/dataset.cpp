@@ -1,18 +1,37 @@
 #include "nncc/dataset.hpp"
 
-#include "nncc/idx.hpp"
+#include "data/loaders.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <fmt/format.h>
-#include <map>
 
 namespace nncc::data {
 
 namespace {
 
 const char *kFashionDir = "/usr/share/datasets/fashion-mnist/";
+const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN] or npy:NAME=PATH,...";
 
-/// key=value pairs after "kind:".
+int64_t integer_option(const std::string &spec, const std::map<std::string, std::string> &o, const std::string &key, int64_t fallback) {
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || end != it->second.data() + it->second.size())
+    throw Error(fmt::format("data spec '{}': {}={} is not an integer", spec, key, it->second));
+  return v;
+}
+
+void expect_keys(const std::string &spec, const std::map<std::string, std::string> &o, std::initializer_list<const char *> allowed) {
+  for (const auto &[key, value] : o)
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char *a) { return key == a; }))
+      throw Error(fmt::format("data spec '{}': unknown option '{}' (expected {})", spec, key.empty() ? value : key, fmt::join(allowed, ", ")));
+}
+
+} // namespace
+
 std::map<std::string, std::string> spec_options(const std::string &spec, size_t from) {
   std::map<std::string, std::string> out;
   size_t at = from;
@@ -20,30 +39,12 @@ std::map<std::string, std::string> spec_options(const std::string &spec, size_t 
     size_t comma = spec.find(',', at), end = comma == std::string::npos ? spec.size() : comma;
     std::string item = spec.substr(at, end - at);
     size_t eq = item.find('=');
-    if (eq == std::string::npos) throw Error(fmt::format("data spec '{}': '{}' is not key=value", spec, item));
-    out[item.substr(0, eq)] = item.substr(eq + 1);
+    if (eq == std::string::npos) out[""] = item;
+    else out[item.substr(0, eq)] = item.substr(eq + 1);
     at = end + 1;
   }
   return out;
 }
-
-Dataset from_idx(const std::string &name, const std::string &images_path, const std::string &labels_path, double scale) {
-  IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
-  if (labels.shape.size() != 1)
-    throw Error(fmt::format("'{}': labels must be one-dimensional, the file holds {}", labels_path, shape_str(labels.shape)));
-  if (images.shape[0] != labels.shape[0])
-    throw Error(fmt::format("'{}' has {} images but '{}' has {} labels", images_path, images.shape[0], labels_path, labels.shape[0]));
-  int64_t rows = images.shape[0], width = static_cast<int64_t>(images.bytes.size()) / std::max<int64_t>(rows, 1);
-  Dataset d{name, {}, rows};
-  Tensor x(DType::F32, {rows, width});
-  for (size_t i = 0; i < images.bytes.size(); ++i) x.data<float>()[i] = static_cast<float>(images.bytes[i] * scale);
-  Tensor y(DType::I32, {rows});
-  for (int64_t i = 0; i < rows; ++i) y.data<int32_t>()[i] = labels.bytes[static_cast<size_t>(i)];
-  d.fields = {{"x", std::move(x)}, {"y", std::move(y)}};
-  return d;
-}
-
-} // namespace
 
 Splits load(const std::string &spec, double image_scale) {
   if (spec == "fashion-mnist") {
@@ -51,17 +52,28 @@ Splits load(const std::string &spec, double image_scale) {
     return {from_idx("fashion-mnist", dir + "train-images-idx3-ubyte.gz", dir + "train-labels-idx1-ubyte.gz", image_scale),
             from_idx("fashion-mnist (test)", dir + "t10k-images-idx3-ubyte.gz", dir + "t10k-labels-idx1-ubyte.gz", image_scale)};
   }
-  if (spec == "xor") {
-    Dataset d{"xor", {{"x", Tensor::f32({4, 2}, {0, 0, 0, 1, 1, 0, 1, 1})}, {"y", Tensor::f32({4, 1}, {0, 1, 1, 0})}}, 4};
-    return {d, std::nullopt};
+  if (spec == "xor") return {xor_dataset(), std::nullopt};
+  if (spec == "spirals" || spec.starts_with("spirals:")) {
+    auto o = spec_options(spec, spec.size() > 8 ? 8 : spec.size());
+    expect_keys(spec, o, {"n", "k", "seed"});
+    return {spirals(integer_option(spec, o, "n", 100), integer_option(spec, o, "k", 3), static_cast<uint64_t>(integer_option(spec, o, "seed", 0))),
+            std::nullopt};
   }
   if (spec.starts_with("idx:")) {
     auto o = spec_options(spec, 4);
+    expect_keys(spec, o, {"images", "labels"});
     if (!o.count("images") || !o.count("labels"))
       throw Error(fmt::format("data spec '{}': idx needs images=PATH,labels=PATH", spec));
     return {from_idx(spec, o["images"], o["labels"], image_scale), std::nullopt};
   }
-  throw Error(fmt::format("unknown data spec '{}' (expected fashion-mnist, xor or idx:images=PATH,labels=PATH)", spec));
+  if (spec.starts_with("csv:")) {
+    auto o = spec_options(spec, 4);
+    expect_keys(spec, o, {"", "label"});
+    if (!o.count("")) throw Error(fmt::format("data spec '{}': csv needs a PATH", spec));
+    return {from_csv(spec, o[""], o.count("label") ? o["label"] : ""), std::nullopt};
+  }
+  if (spec.starts_with("npy:")) return {from_npy(spec, spec_options(spec, 4), image_scale), std::nullopt};
+  throw Error(fmt::format("unknown data spec '{}' (expected {})", spec, kKnownSpecs));
 }
 
 TensorMap gather(const Dataset &d, std::span<const int64_t> rows) {

@@ -15,3 +15,7 @@ config.substitutions.append(("FileCheck", config.filecheck))
 config.environment["OMP_NUM_THREADS"] = "1"
 config.substitutions.append(
     ("%expect-exit", "python3 " + os.path.join(config.test_source_root, "Inputs", "expect_exit.py")))
+config.substitutions.append(
+    ("%interrupt-after", "python3 " + os.path.join(config.test_source_root, "Inputs", "interrupt_after.py")))
+config.substitutions.append(
+    ("%write-npy", "python3 " + os.path.join(config.test_source_root, "Inputs", "write_npy.py")))

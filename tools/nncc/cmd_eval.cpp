@@ -5,6 +5,7 @@
 #include "compiler/jit/jit.h"
 #include "compiler/pipeline.h"
 #include "tools/nncc/common.h"
+#include "tools/nncc/data_options.h"
 #include "tools/nncc/evaluation.h"
 
 #include <fmt/format.h>
@@ -14,12 +15,13 @@ namespace nncc::tool {
 void add_eval_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("eval", "Evaluate trained weights on a dataset: loss, accuracy, confusion matrix");
   struct Options {
-    std::string path, weights, data;
+    std::string path, weights;
+    DataOptions data;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--weights", opt->weights, "a safetensors checkpoint written by nncc train or Session::save")->required();
-  cmd->add_option("--data", opt->data, "fashion-mnist (its test split), xor, idx:images=PATH,labels=PATH")->required();
+  opt->data.add_to(*cmd, "the data: a SPEC as for nncc train (fashion-mnist: its test split)");
   cmd->callback([opt, &status] {
     CompiledFile file;
     compile_file(opt->path, file);
@@ -29,13 +31,13 @@ void add_eval_command(CLI::App &app, int &status) {
     }
     ir::Module &module = *file.result.module;
     try {
-      data::Splits splits = data::load(opt->data);
+      data::Splits splits = opt->data.load(opt->data.data);
       const data::Dataset &d = splits.test ? *splits.test : splits.train;
       compiler::build_entry_points(module);
       Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
       Session s = model.new_session();
       s.load(opt->weights);
-      Binding binding(model.desc(), d);
+      Binding binding(model.desc(), d, opt->data.overrides());
       Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
       fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
       fmt::print("loss {:.4f}", e.loss);

@@ -7,30 +7,69 @@
 
 namespace nncc::tool {
 
-Binding::Binding(const ModelDesc &model, const data::Dataset &d) {
-    std::vector<const ArgDesc *> inputs;
-    for (const FunctionDesc &f : model.functions)
-      for (const ArgDesc &a : f.args)
-        if (a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
-          inputs.push_back(&a);
-    bool features_taken = false;
-    for (const ArgDesc *a : inputs) {
-      std::string field = d.fields.count(a->name) ? a->name : (a->dtype != DType::I32 && !features_taken ? "x" : "y");
-      features_taken |= field == "x";
-      if (!d.fields.count(field)) throw Error(fmt::format("dataset '{}' has no field for input '{}'", d.name, a->name));
-      const Tensor &t = d.fields.at(field);
-      std::vector<int64_t> row(a->shape.size() > 0 ? a->shape.size() - 1 : 0);
-      int64_t need = 1, have = t.numel() / std::max<int64_t>(t.shape()[0], 1);
-      for (size_t i = 1; i < a->shape.size(); ++i) need *= a->shape[i].is_symbolic() ? -1 : a->shape[i].size;
-      bool batched = !a->shape.empty() && a->shape[0].is_symbolic();
-      if (!batched || need != have || t.dtype() != a->dtype)
-        throw Error(fmt::format("input '{}' ({} with a symbolic batch dimension first) cannot take field '{}' of dataset '{}' ({})",
-                                a->name, dtype_name(a->dtype), field, d.name, t.type_str()));
-      std::vector<int64_t> shape;
-      for (size_t i = 1; i < a->shape.size(); ++i) shape.push_back(a->shape[i].size);
-      fields_.push_back({a->name, field, shape});
-    }
+namespace {
+
+/// Every distinct input of the model's entry points, in order.
+std::vector<const ArgDesc *> model_inputs(const ModelDesc &model) {
+  std::vector<const ArgDesc *> inputs;
+  for (const FunctionDesc &f : model.functions)
+    for (const ArgDesc &a : f.args)
+      if (a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
+        inputs.push_back(&a);
+  return inputs;
+}
+
+bool is_float(DType t) { return t != DType::I32; }
+
+/// Labels outside [0, limit) would index out of bounds in compiled code:
+/// refuse the dataset up front, naming the first offending row.
+void check_label_range(const Tensor &labels, int64_t limit, const std::string &input, const std::string &field, const data::Dataset &d) {
+  int64_t per_row = std::max<int64_t>(labels.numel() / std::max<int64_t>(d.rows, 1), 1);
+  for (int64_t i = 0; i < labels.numel(); ++i) {
+    int32_t v = labels.data<int32_t>()[i];
+    if (v < 0 || v >= limit)
+      throw Error(fmt::format("dataset '{}': field '{}' holds {} in row {}, but model input '{}' takes values in [0, {})", d.name, field, v,
+                              i / per_row, input, limit));
   }
+}
+
+} // namespace
+
+Binding::Binding(const ModelDesc &model, const data::Dataset &d, const std::map<std::string, std::string> &overrides) {
+  std::vector<const ArgDesc *> inputs = model_inputs(model);
+  std::vector<std::string> field_names;
+  for (const auto &[name, t] : d.fields) field_names.push_back(name);
+  for (const auto &[input, field] : overrides) {
+    if (std::none_of(inputs.begin(), inputs.end(), [&](auto *a) { return a->name == input; }))
+      throw Error(fmt::format("--bind {}={}: model '{}' has no input '{}'", input, field, model.name, input));
+    if (!d.fields.count(field))
+      throw Error(fmt::format("--bind {}={}: dataset '{}' has no field '{}' (fields: {})", input, field, d.name, field, fmt::join(field_names, ", ")));
+  }
+  bool features_taken = false;
+  for (const ArgDesc *a : inputs) {
+    std::string field = overrides.count(a->name) ? overrides.at(a->name)
+                        : d.fields.count(a->name) ? a->name
+                        : (is_float(a->dtype) && !features_taken ? "x" : "y");
+    features_taken |= field == "x";
+    if (!d.fields.count(field))
+      throw Error(fmt::format("dataset '{}' has no field for input '{}' (fields: {}; use --bind {}=FIELD)", d.name, a->name,
+                              fmt::join(field_names, ", "), a->name));
+    const Tensor &t = d.fields.at(field);
+    int64_t need = 1, have = t.numel() / std::max<int64_t>(t.shape()[0], 1);
+    for (size_t i = 1; i < a->shape.size(); ++i) need *= a->shape[i].is_symbolic() ? -1 : a->shape[i].size;
+    bool batched = !a->shape.empty() && a->shape[0].is_symbolic();
+    // Floats convert between widths and whole-number labels convert to float
+    // targets; floats never silently become integer labels.
+    bool convertible = t.dtype() == a->dtype || is_float(a->dtype);
+    if (!batched || need != have || !convertible)
+      throw Error(fmt::format("input '{}' ({} with a symbolic batch dimension first) cannot take field '{}' of dataset '{}' ({})",
+                              a->name, dtype_name(a->dtype), field, d.name, t.type_str()));
+    if (a->index_limit > 0 && t.dtype() == DType::I32) check_label_range(t, a->index_limit, a->name, field, d);
+    std::vector<int64_t> shape;
+    for (size_t i = 1; i < a->shape.size(); ++i) shape.push_back(a->shape[i].size);
+    fields_.push_back({a->name, field, a->dtype, shape});
+  }
+}
 
 TensorMap Binding::batch(const data::Dataset &d, std::span<const int64_t> rows) const {
   TensorMap picked = data::gather(d, rows), out;
@@ -38,9 +77,13 @@ TensorMap Binding::batch(const data::Dataset &d, std::span<const int64_t> rows) 
     const Tensor &t = picked.at(b.field);
     std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
     shape.insert(shape.end(), b.row_shape.begin(), b.row_shape.end());
-    Tensor reshaped(t.dtype(), shape);
-    std::memcpy(reshaped.raw(), t.raw(), t.nbytes());
-    out.emplace(b.input, std::move(reshaped));
+    Tensor input(b.dtype, shape);
+    if (t.dtype() == b.dtype) std::memcpy(input.raw(), t.raw(), t.nbytes());
+    else if (b.dtype == DType::F32)
+      for (int64_t i = 0; i < t.numel(); ++i) input.data<float>()[i] = static_cast<float>(t.at(i));
+    else
+      for (int64_t i = 0; i < t.numel(); ++i) input.data<double>()[i] = t.at(i);
+    out.emplace(b.input, std::move(input));
   }
   return out;
 }

@@ -5,17 +5,20 @@
 #include "nncc/dataset.hpp"
 #include "nncc/nncc.hpp"
 
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace nncc::tool {
 
-/// Which dataset field feeds each input of the model: the field of the same
-/// name, else by role (the first float input takes "x", the other "y").
+/// Which dataset field feeds each input of the model: `overrides` (input ->
+/// field, from --bind), else the field of the same name, else by role (the
+/// first float input takes "x", the other "y"). Checks shapes, dtypes and
+/// that integer labels are in the range the model indexes with.
 class Binding {
 public:
-  Binding(const ModelDesc &model, const data::Dataset &d);
+  Binding(const ModelDesc &model, const data::Dataset &d, const std::map<std::string, std::string> &overrides = {});
 
   /// The model's inputs for rows `rows`.
   TensorMap batch(const data::Dataset &d, std::span<const int64_t> rows) const;
@@ -25,6 +28,7 @@ public:
 private:
   struct Field {
     std::string input, field;
+    DType dtype; // the input's: fields convert on the way in
     std::vector<int64_t> row_shape;
   };
   std::vector<Field> fields_;

@@ -60,9 +60,11 @@ public:
   /// Params and optimizer state by name (what a checkpoint holds).
   TensorMap state() const;
 
-  /// Safetensors checkpoint: params, optimizer state, step, lr (SPEC §6).
-  void save(const std::string &path) const;
-  void load(const std::string &path);
+  /// Safetensors checkpoint: params, optimizer state and metadata (model,
+  /// signature, step, lr, plus `extra`, e.g. a trainer's epoch) (SPEC §6).
+  void save(const std::string &path, const std::map<std::string, std::string> &extra = {}) const;
+  /// Restores params, optimizer state, step and lr; returns the metadata.
+  std::map<std::string, std::string> load(const std::string &path);
 
   const ModelDesc &desc() const;
 

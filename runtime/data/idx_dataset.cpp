@@ -1,0 +1,26 @@
+// `idx:images=PATH,labels=PATH` and Fashion-MNIST: u8 images and labels.
+#include "data/loaders.h"
+
+#include "nncc/idx.hpp"
+
+#include <fmt/format.h>
+
+namespace nncc::data {
+
+Dataset from_idx(const std::string &name, const std::string &images_path, const std::string &labels_path, double scale) {
+  IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
+  if (labels.shape.size() != 1)
+    throw Error(fmt::format("'{}': labels must be one-dimensional, the file holds {}", labels_path, shape_str(labels.shape)));
+  if (images.shape[0] != labels.shape[0])
+    throw Error(fmt::format("'{}' has {} images but '{}' has {} labels", images_path, images.shape[0], labels_path, labels.shape[0]));
+  int64_t rows = images.shape[0], width = static_cast<int64_t>(images.bytes.size()) / std::max<int64_t>(rows, 1);
+  Dataset d{name, {}, rows};
+  Tensor x(DType::F32, {rows, width});
+  for (size_t i = 0; i < images.bytes.size(); ++i) x.data<float>()[i] = static_cast<float>(images.bytes[i] * scale);
+  Tensor y(DType::I32, {rows});
+  for (int64_t i = 0; i < rows; ++i) y.data<int32_t>()[i] = labels.bytes[static_cast<size_t>(i)];
+  d.fields = {{"x", std::move(x)}, {"y", std::move(y)}};
+  return d;
+}
+
+} // namespace nncc::data

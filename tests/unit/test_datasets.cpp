@@ -1,0 +1,116 @@
+// The runtime's dataset loaders on small files written here: values, dtypes,
+// header detection, image scaling, and the synthetic sets' determinism.
+#include "nncc/dataset.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <vector>
+
+using namespace nncc;
+
+namespace {
+
+/// Files written by the tests, removed when the test program ends.
+struct TempFiles {
+  std::vector<std::filesystem::path> paths;
+  ~TempFiles() {
+    for (const auto &p : paths) std::filesystem::remove(p);
+  }
+} g_temp_files;
+
+std::string temp_file(const std::string &name, const std::string &bytes) {
+  auto path = std::filesystem::temp_directory_path() / ("nncc_test_datasets_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  g_temp_files.paths.push_back(path);
+  return path.string();
+}
+
+/// A .npy (format 1.0) holding `payload` as elements of `descr`.
+std::string npy_file(const std::string &name, const std::string &descr, const std::string &shape, const std::string &payload) {
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  return temp_file(name, bytes + header + payload);
+}
+
+} // namespace
+
+TEST_CASE("csv: header detected, label column by name becomes i32 labels") {
+  std::string path = temp_file("h.csv", "a, b ,label\r\n1.5,2,0\r\n-3,4e-1,2\r\n");
+  data::Dataset d = data::load("csv:" + path + ",label=label").train;
+  REQUIRE(d.rows == 2);
+  const Tensor &x = d.fields.at("x"), &y = d.fields.at("y");
+  CHECK(x.type_str() == "f32[2, 2]");
+  CHECK(x.data<float>()[0] == 1.5f);
+  CHECK(x.data<float>()[3] == 0.4f);
+  CHECK(y.type_str() == "i32[2]");
+  CHECK(y.data<int32_t>()[1] == 2);
+}
+
+TEST_CASE("csv: without a header every line is data; a fractional label column is f32; no label: features only") {
+  std::string path = temp_file("n.csv", "0.25,1,2\n0.75,3,4\n");
+  data::Dataset d = data::load("csv:" + path + ",label=0").train;
+  CHECK(d.rows == 2);
+  CHECK(d.fields.at("y").type_str() == "f32[2]");
+  CHECK(d.fields.at("y").data<float>()[1] == 0.75f);
+  CHECK(d.fields.at("x").data<float>()[1] == 2.0f);
+  data::Dataset all = data::load("csv:" + path).train;
+  CHECK(all.fields.size() == 1);
+  CHECK(all.fields.at("x").type_str() == "f32[2, 3]");
+}
+
+TEST_CASE("csv: infinities and NaN are refused with the line and column") {
+  std::string path = temp_file("inf.csv", "1,2\n3,-inf\n");
+  CHECK_THROWS_WITH(data::load("csv:" + path), Catch::Contains("line 2 column 2: -inf (only finite numbers are data)"));
+}
+
+TEST_CASE("npy: u8 images are scaled, integer arrays become i32, f64 stays f64") {
+  std::string images = npy_file("img.npy", "|u1", "(2, 1, 2)", std::string("\x00\xff\x33\x66", 4));
+  int64_t labels_raw[2] = {7, 1};
+  std::string labels = npy_file("lab.npy", "<i8", "(2,)", std::string(reinterpret_cast<char *>(labels_raw), sizeof labels_raw));
+  double targets_raw[2] = {0.5, -2};
+  std::string targets = npy_file("t.npy", "<f8", "(2,)", std::string(reinterpret_cast<char *>(targets_raw), sizeof targets_raw));
+  data::Dataset d = data::load("npy:x=" + images + ",y=" + labels + ",t=" + targets, 1.0 / 255.0).train;
+  CHECK(d.rows == 2);
+  const Tensor &x = d.fields.at("x");
+  CHECK(x.type_str() == "f32[2, 1, 2]");
+  CHECK(x.data<float>()[1] == 1.0f);
+  CHECK(x.data<float>()[2] == Approx(0.2f));
+  CHECK(d.fields.at("y").type_str() == "i32[2]");
+  CHECK(d.fields.at("y").data<int32_t>()[0] == 7);
+  CHECK(d.fields.at("t").type_str() == "f64[2]");
+  CHECK(d.fields.at("t").data<double>()[1] == -2.0);
+  data::Dataset unscaled = data::load("npy:x=" + images, 1.0).train;
+  CHECK(unscaled.fields.at("x").data<float>()[1] == 255.0f);
+}
+
+TEST_CASE("spirals: n points per arm, labels 0..k-1, inside the unit disc, fixed by the seed") {
+  data::Dataset a = data::load("spirals:n=50,k=4").train, b = data::load("spirals:n=50,k=4,seed=0").train,
+                c = data::load("spirals:n=50,k=4,seed=1").train;
+  REQUIRE(a.rows == 200);
+  const Tensor &x = a.fields.at("x"), &y = a.fields.at("y");
+  CHECK(y.data<int32_t>()[0] == 0);
+  CHECK(y.data<int32_t>()[199] == 3);
+  for (int64_t i = 0; i < a.rows; ++i) {
+    double r2 = x.at(2 * i) * x.at(2 * i) + x.at(2 * i + 1) * x.at(2 * i + 1);
+    CHECK(r2 <= 1.0 + 1e-6);
+  }
+  CHECK(std::equal(x.data<float>(), x.data<float>() + 400, b.fields.at("x").data<float>()));
+  CHECK_FALSE(std::equal(x.data<float>(), x.data<float>() + 400, c.fields.at("x").data<float>()));
+  CHECK_THROWS_WITH(data::load("spirals:n=1"), Catch::Contains("n must be at least 2"));
+}
+
+TEST_CASE("gather picks rows of every field in the given order") {
+  data::Dataset d = data::load("xor").train;
+  std::vector<int64_t> rows{3, 0};
+  TensorMap batch = data::gather(d, rows);
+  CHECK(batch.at("x").type_str() == "f32[2, 2]");
+  CHECK(batch.at("x").data<float>()[0] == 1.0f);
+  CHECK(batch.at("y").data<float>()[0] == 0.0f);
+  CHECK(batch.at("x").data<float>()[2] == 0.0f);
+}

@@ -1,0 +1,18 @@
+// Ctrl-C during training: the first SIGINT only raises a flag, so the
+// trainer finishes the current step and saves; a second one kills the
+// process as usual.
+#pragma once
+
+namespace nncc::tool {
+
+class InterruptGuard {
+public:
+  InterruptGuard();  // installs the handler
+  ~InterruptGuard(); // restores the previous one
+  InterruptGuard(const InterruptGuard &) = delete;
+  InterruptGuard &operator=(const InterruptGuard &) = delete;
+
+  static bool requested();
+};
+
+} // namespace nncc::tool
