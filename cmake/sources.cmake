@@ -22,16 +22,18 @@ set(NNCC_JIT_SOURCES
   compiler/codegen/emitter.cpp compiler/codegen/vector_math.cpp compiler/codegen/elementwise.cpp
   compiler/codegen/reductions.cpp compiler/codegen/rows.cpp compiler/codegen/losses.cpp
   compiler/codegen/data_movement.cpp compiler/codegen/lower.cpp compiler/codegen/target.cpp
-  compiler/jit/jit.cpp compiler/jit/compiler_api.cpp)
+  compiler/jit/jit.cpp compiler/jit/compiler_api.cpp
+  compiler/aot/aot.cpp compiler/aot/link.cpp compiler/aot/c_header.cpp)
 list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
   runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/matmul.cpp runtime/kernel_abi.cpp
   runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp runtime/data/idx_dataset.cpp
-  runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp)
+  runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp
+  runtime/desc_json.cpp runtime/aot_model.cpp runtime/library.cpp runtime/c_api.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/cmd_compile.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

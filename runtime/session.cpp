@@ -253,12 +253,14 @@ std::vector<std::string> Session::param_names() const {
   return names;
 }
 
-Tensor Session::param(const std::string &name) const {
+Tensor &Session::param_buffer(const std::string &name) {
   auto it = impl_->params.find(name);
   if (it == impl_->params.end())
     throw Error(fmt::format("model '{}' has no param '{}' (params: {})", desc().name, name, fmt::join(param_names(), ", ")));
   return it->second.current;
 }
+
+Tensor Session::param(const std::string &name) const { return const_cast<Session *>(this)->param_buffer(name); }
 
 void Session::set_param(const std::string &name, const Tensor &value) {
   Tensor current = param(name);

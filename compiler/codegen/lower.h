@@ -22,4 +22,8 @@ std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext 
 /// LLVM's default pipeline at `opt_level` (0..3), vectorizers included.
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int opt_level);
 
+enum class MachineCode { Assembly, Object };
+/// Assembly text or an ELF object (position-independent) of `module`.
+std::string emit_machine_code(llvm::Module &module, llvm::TargetMachine &tm, MachineCode kind);
+
 } // namespace nncc::codegen

@@ -72,12 +72,16 @@ std::string emit_text(const ir::Module &module, const TargetOptions &target, Tex
     lowered->print(os, nullptr);
     return text;
   }
+  return emit_machine_code(*lowered, *tm, MachineCode::Assembly);
+}
+
+std::string emit_machine_code(llvm::Module &module, llvm::TargetMachine &tm, MachineCode kind) {
   llvm::SmallString<0> buffer;
-  llvm::raw_svector_ostream asm_os(buffer);
+  llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, asm_os, nullptr, llvm::CodeGenFileType::AssemblyFile))
-    throw std::runtime_error("LLVM cannot emit assembly for this target");
-  pm.run(*lowered);
+  auto type = kind == MachineCode::Assembly ? llvm::CodeGenFileType::AssemblyFile : llvm::CodeGenFileType::ObjectFile;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type)) throw std::runtime_error("LLVM cannot emit machine code for this target");
+  pm.run(module);
   return std::string(buffer.str());
 }
 

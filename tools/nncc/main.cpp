@@ -13,6 +13,7 @@ int main(int argc, char **argv) {
   add_check_command(app, status);
   add_dump_command(app, status);
   add_opt_command(app, status);
+  add_compile_command(app, status);
   add_trace_command(app, status);
   add_gradcheck_command(app, status);
   add_bench_command(app, status);

@@ -56,6 +56,9 @@ public:
 
   std::vector<std::string> param_names() const;
   Tensor param(const std::string &name) const;
+  /// The param's current buffer, in place (the C ABI's live view): valid
+  /// until the next train_step, load or set_param. Throws for a bad name.
+  Tensor &param_buffer(const std::string &name);
   void set_param(const std::string &name, const Tensor &value);
   /// Params and optimizer state by name (what a checkpoint holds).
   TensorMap state() const;
@@ -76,6 +79,9 @@ private:
 class Model {
 public:
   explicit Model(std::shared_ptr<const LoadedModel> loaded) : loaded_(std::move(loaded)) {}
+  /// An AOT library written by `nncc compile` (dlopen); throws Error when
+  /// it cannot be loaded or was built for another runtime ABI.
+  static Model load_library(const std::string &path);
   Session new_session(SessionOptions options = {}) const { return Session(loaded_, options); }
   const ModelDesc &desc() const { return loaded_->desc; }
   const std::string &name() const { return loaded_->desc.name; }

@@ -1,0 +1,167 @@
+// The C ABI of nncc.h over nncc::Session. Every entry catches everything:
+// errors become NNCC_ERROR plus a message, never an exception crossing
+// into C or an abort.
+#include "nncc/nncc.h"
+
+#include "aot_model.h"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+
+struct nncc_session {
+  nncc::Session session;
+  nncc::TensorMap inputs, outputs; // inputs set so far; results of the last call
+  std::string error;
+};
+
+namespace {
+
+using namespace nncc;
+
+thread_local std::string g_create_error;
+
+/// The LoadedModel of each nncc_model, parsed once per process.
+std::shared_ptr<const LoadedModel> loaded(const nncc_model *model) {
+  static std::mutex mutex;
+  static std::map<const nncc_model *, std::shared_ptr<const LoadedModel>> cache;
+  std::lock_guard lock(mutex);
+  auto &slot = cache[model];
+  if (!slot) slot = runtime::aot_model(model, nullptr);
+  return slot;
+}
+
+/// Runs `body` on session `s`; any exception becomes s->error.
+template <typename F> int guarded(nncc_session *s, F &&body) {
+  if (!s) return NNCC_ERROR;
+  try {
+    body();
+    s->error.clear();
+    return 0;
+  } catch (const std::exception &e) {
+    s->error = e.what();
+  } catch (...) {
+    s->error = "unknown error";
+  }
+  return NNCC_ERROR;
+}
+
+DType dtype_of(int code) {
+  switch (code) {
+  case NNCC_F32: return DType::F32;
+  case NNCC_F64: return DType::F64;
+  case NNCC_I32: return DType::I32;
+  default: throw Error(fmt::format("unknown dtype code {} (NNCC_F32, NNCC_F64 or NNCC_I32)", code));
+  }
+}
+
+const Tensor &output(const nncc_session *s, const char *name) {
+  auto it = s->outputs.find(name ? name : "");
+  if (it == s->outputs.end()) {
+    std::vector<std::string> names;
+    for (const auto &[n, t] : s->outputs) names.push_back(n);
+    throw Error(fmt::format("the last call has no result '{}' (results: {})", name ? name : "(null)", fmt::join(names, ", ")));
+  }
+  return it->second;
+}
+
+/// A call's results, with the loss as its own entry when there is one.
+int run(nncc_session *s, double *loss, TensorMap (Session::*fn)(const TensorMap &)) {
+  return guarded(s, [&] {
+    TensorMap out = (s->session.*fn)(s->inputs);
+    if (loss && out.count("loss")) *loss = out.at("loss").item();
+    s->outputs = std::move(out);
+  });
+}
+
+} // namespace
+
+extern "C" {
+
+const char *nncc_model_name(const nncc_model *model) { return model ? model->name : ""; }
+const char *nncc_model_json(const nncc_model *model) { return model ? model->desc_json : ""; }
+
+nncc_session *nncc_session_create(const nncc_model *model, uint64_t seed, int threads) {
+  try {
+    auto *s = new nncc_session{Model(loaded(model)).new_session({.seed = seed, .threads = threads}), {}, {}, {}};
+    g_create_error.clear();
+    return s;
+  } catch (const std::exception &e) {
+    g_create_error = e.what();
+  } catch (...) {
+    g_create_error = "unknown error";
+  }
+  return nullptr;
+}
+
+void nncc_session_destroy(nncc_session *s) { delete s; }
+
+int nncc_set_input(nncc_session *s, const char *name, int dtype, const void *data, int rank, const int64_t *shape) {
+  return guarded(s, [&] {
+    if (!name || !data || rank < 0 || (rank > 0 && !shape)) throw Error("nncc_set_input: null name, data or shape");
+    std::vector<int64_t> dims(shape, shape + rank);
+    for (int64_t d : dims)
+      if (d < 0) throw Error(fmt::format("nncc_set_input: input '{}' has a negative dimension {}", name, d));
+    Tensor t(dtype_of(dtype), dims);
+    std::memcpy(t.raw(), data, t.nbytes());
+    s->inputs.insert_or_assign(name, std::move(t));
+  });
+}
+
+int nncc_train_step(nncc_session *s, double *loss) {
+  return guarded(s, [&] {
+    double l = s->session.train_step(s->inputs);
+    if (loss) *loss = l;
+    s->outputs.clear();
+    s->outputs.emplace("loss", Tensor::f64({}, {l}));
+  });
+}
+
+int nncc_grad(nncc_session *s, double *loss) { return run(s, loss, &Session::grad); }
+int nncc_forward(nncc_session *s) { return run(s, nullptr, &Session::forward); }
+int nncc_evaluate(nncc_session *s, double *loss) { return run(s, loss, &Session::evaluate); }
+
+int nncc_output_shape(const nncc_session *s, const char *name, int *rank, int64_t *shape) {
+  auto *mut = const_cast<nncc_session *>(s);
+  return guarded(mut, [&] {
+    const Tensor &t = output(s, name);
+    if (t.shape().size() > 8) throw Error(fmt::format("result '{}' has rank {} (more than 8)", name, t.shape().size()));
+    if (rank) *rank = static_cast<int>(t.shape().size());
+    if (shape) std::copy(t.shape().begin(), t.shape().end(), shape);
+  });
+}
+
+int nncc_get_output(nncc_session *s, const char *name, void *out, int64_t numel) {
+  return guarded(s, [&] {
+    const Tensor &t = output(s, name);
+    if (t.numel() != numel) throw Error(fmt::format("result '{}' is {} ({} elements), the buffer holds {}", name, t.type_str(), t.numel(), numel));
+    if (!out) throw Error("nncc_get_output: null buffer");
+    std::memcpy(out, t.raw(), t.nbytes());
+  });
+}
+
+void *nncc_param(nncc_session *s, const char *name, int64_t *numel) {
+  void *data = nullptr;
+  guarded(s, [&] {
+    Tensor &t = s->session.param_buffer(name ? name : "");
+    if (numel) *numel = t.numel();
+    data = t.raw();
+  });
+  return data;
+}
+
+int nncc_set_lr(nncc_session *s, double lr) { return guarded(s, [&] { s->session.set_lr(lr); }); }
+double nncc_lr(const nncc_session *s) {
+  double lr = 0;
+  guarded(const_cast<nncc_session *>(s), [&] { lr = s->session.lr(); });
+  return lr;
+}
+int64_t nncc_step(const nncc_session *s) { return s ? s->session.step() : 0; }
+
+int nncc_save(nncc_session *s, const char *path) { return guarded(s, [&] { s->session.save(path ? path : ""); }); }
+int nncc_load(nncc_session *s, const char *path) { return guarded(s, [&] { s->session.load(path ? path : ""); }); }
+
+const char *nncc_last_error(const nncc_session *s) { return s ? s->error.c_str() : g_create_error.c_str(); }
+
+} // extern "C"
