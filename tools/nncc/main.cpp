@@ -1,6 +1,7 @@
 // nncc: the command line of the nncc neural-network compiler (SPEC §4).
 #include "tools/nncc/common.h"
 
+#include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 
@@ -19,13 +20,10 @@ int main(int argc, char **argv) {
   add_bench_command(app, status);
   add_train_command(app, status);
   add_eval_command(app, status);
-  auto is_command = [&](std::string_view word) {
-    for (const CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; }))
-      if (sub->get_name() == word) return true;
-    return false;
-  };
-  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    fmt::print(stderr, "nncc: error: unknown command '{}' (commands: check, dump, opt, trace, gradcheck, bench, train, eval; see nncc --help)\n", argv[1]);
+  std::vector<std::string> commands;
+  for (const CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; })) commands.push_back(sub->get_name());
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    fmt::print(stderr, "nncc: error: unknown command '{}' (commands: {}; see nncc --help)\n", argv[1], fmt::join(commands, ", "));
     return kUserError;
   }
   try {
