@@ -53,7 +53,8 @@ std::vector<std::string> link_command(const std::string &object, const std::stri
   std::vector<std::string> cmd{cc && *cc ? cc : "cc", "-shared", "-o", output, object, "-Wl,-u,nncc_session_create", kRuntimeArchive};
   // Each library resolves its own calls to its own runtime copy, whatever
   // else the process has loaded; undefined symbols are errors now, not at load.
-  cmd.insert(cmd.end(), {"-Wl,-Bsymbolic", "-Wl,--no-undefined", "-Wl,--as-needed", "-Wl,--version-script=" + version_script});
+  cmd.insert(cmd.end(), {"-Wl,-Bsymbolic", "-Wl,--no-undefined", "-Wl,--as-needed", "-Wl,--strip-debug",
+                          "-Wl,--version-script=" + version_script});
   for (const char *lib : kLinkLibraries) cmd.emplace_back(lib);
   cmd.insert(cmd.end(), {"-lstdc++", "-lm"});
   return cmd;
