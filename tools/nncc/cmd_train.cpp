@@ -133,10 +133,12 @@ int train(ir::Module &module, Options &opt) {
   if (data.test) test_binding.emplace(model.desc(), *data.test, opt.data.overrides());
   Position at;
   Session s = model.new_session({.seed = opt.seed, .threads = opt.threads});
-  if (!opt.resume.empty()) {
+  if (uint64_t seed = opt.seed; !opt.resume.empty()) {
     at = resume(s, opt);
-    s = model.new_session({.seed = opt.seed, .threads = opt.threads}); // dropout draws depend on the seed
-    s.load(opt.resume);
+    if (opt.seed != seed) { // the checkpoint's seed: dropout draws depend on it
+      s = model.new_session({.seed = opt.seed, .threads = opt.threads});
+      s.load(opt.resume);
+    }
   }
   at.seed = opt.seed, at.batch = opt.batch;
   if (opt.lr > 0) s.set_lr(opt.lr);
