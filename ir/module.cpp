@@ -117,6 +117,16 @@ void Function::remove_unused(bool unused_inputs_too) {
   std::erase_if(storage_, [&](const std::unique_ptr<Value> &v) { return dead(v.get()); });
 }
 
+void Function::replace_uses(const std::unordered_map<const Value *, Value *> &with) {
+  auto target = [&](Value *v) {
+    for (auto it = with.find(v); it != with.end(); it = with.find(v)) v = it->second;
+    return v;
+  };
+  for (Value *v : body_)
+    for (Value *&o : v->operands) o = target(o);
+  for (FunctionResult &r : results_) r.value = target(r.value);
+}
+
 void Function::remove_result(std::string_view result_name) {
   std::erase_if(results_, [&](const FunctionResult &r) { return r.name == result_name; });
 }

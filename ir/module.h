@@ -70,6 +70,9 @@ public:
   /// input arguments none depends on).
   void remove_unused(bool unused_inputs_too = false);
   void remove_result(std::string_view result_name);
+  /// Every operand and result that is a key of `with` reads its value
+  /// instead (chains followed: a -> b -> c reads c). Types must match.
+  void replace_uses(const std::unordered_map<const Value *, Value *> &with);
   const FunctionResult *find_result(std::string_view name) const;
 
 private:

@@ -22,10 +22,15 @@ const PassInfo *find_pass(std::string_view name) {
   return nullptr;
 }
 
+std::vector<const PassInfo *> optimization_pipeline(int level) {
+  if (level <= 0) return {};
+  return {find_pass("simplify"), find_pass("cse"), find_pass("simplify"), find_pass("dce")};
+}
+
 bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,
                   const PipelineOptions &options, std::string &trace, std::vector<std::string> &errors) {
   for (const PassInfo *pass : passes) {
-    PassContext ctx{module, {}};
+    PassContext ctx{module, {}, {}};
     for (const auto &fn : module.functions()) pass->run(*fn, ctx);
     if (!ctx.errors.empty()) {
       for (std::string &e : ctx.errors) errors.push_back(fmt::format("after pass '{}': {}", pass->name, e));
@@ -34,7 +39,11 @@ bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,
     bool print = options.print_after_all ||
                  std::find(options.print_after.begin(), options.print_after.end(), pass->name) !=
                      options.print_after.end();
-    if (print) trace += fmt::format("# *** IR after pass '{}' ***\n{}", pass->name, ir::print_module(module));
+    if (!print) continue;
+    std::vector<std::string> fired;
+    for (const auto &[rule, times] : ctx.rules) fired.push_back(fmt::format("{} x{}", rule, times));
+    trace += fmt::format("# *** IR after pass '{}' ***{}\n{}", pass->name, fired.empty() ? "" : fmt::format(" rules: {}", fmt::join(fired, ", ")),
+                         ir::print_module(module));
   }
   return true;
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include "ir/module.h"
 
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,11 @@ namespace nncc::compiler {
 struct PassContext {
   ir::Module &module;
   std::vector<std::string> errors; // a pass that fails says why here
+  std::map<std::string, int> rules; // named rewrite -> times it fired (printed after the pass)
+
+  void fired(const std::string &rule, int times = 1) {
+    if (times > 0) rules[rule] += times;
+  }
 };
 
 using PassFn = void (*)(ir::Function &, PassContext &);
@@ -33,6 +39,9 @@ struct PipelineOptions {
   bool print_after_all = false;
   std::vector<std::string> print_after; // pass names
 };
+
+/// The passes of -O`level`: none at 0; simplify, cse, dce from 1 on.
+std::vector<const PassInfo *> optimization_pipeline(int level);
 
 /// Runs `passes` in order over every function of the module. The IR printed
 /// after passes (as asked by `options`) is appended to `trace`. Stops at the
