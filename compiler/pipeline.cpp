@@ -2,10 +2,13 @@
 
 #include "compiler/passes/autodiff.h"
 #include "compiler/passes/optimizer.h"
+#include "compiler/passes/pass_registry.h"
+
+#include <stdexcept>
 
 namespace nncc::compiler {
 
-void build_entry_points(ir::Module &module) {
+void build_entry_points(ir::Module &module, int opt_level) {
   ir::Function &forward = *module.find_function("forward");
   bool has_loss = forward.find_result("loss") != nullptr;
   if (has_loss && !module.find_function("evaluate")) {
@@ -17,6 +20,10 @@ void build_entry_points(ir::Module &module) {
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   forward.remove_result("loss");
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
+  std::string trace;
+  std::vector<std::string> errors;
+  if (!run_pipeline(module, optimization_pipeline(opt_level), {}, trace, errors))
+    throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR
 }
 
 std::vector<const ir::Function *> entry_points(const ir::Module &module) {

@@ -12,8 +12,10 @@
 
 namespace nncc::compiler {
 
-/// Adds grad and train_step as the model allows and trims forward.
-void build_entry_points(ir::Module &module);
+/// Adds grad and train_step as the model allows and trims forward; at
+/// `opt_level` >= 1 runs the graph optimizations (optimization_pipeline)
+/// over every entry point. -O0 leaves the graph as autodiff built it.
+void build_entry_points(ir::Module &module, int opt_level = 2);
 
 /// The entry points of a module after build_entry_points, in order.
 std::vector<const ir::Function *> entry_points(const ir::Module &module);

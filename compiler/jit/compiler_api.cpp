@@ -16,7 +16,7 @@ Model compile_loaded(uint32_t file, SourceManager &sources, DiagnosticEngine &di
   if (!result.module || diags.error_count() > 0) throw Error(diags.render());
   std::shared_ptr<LoadedModel> loaded;
   try {
-    compiler::build_entry_points(*result.module);
+    compiler::build_entry_points(*result.module, options.opt_level);
     loaded = jit::compile(*result.module, {.cpu = "native", .opt_level = options.opt_level});
   } catch (const Error &) {
     throw;

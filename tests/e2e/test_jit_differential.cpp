@@ -32,20 +32,25 @@ const test::OpCase kForwardCases[] = {
 
 } // namespace
 
-TEST_CASE("JIT matches the interpreter on every op in f32 and f64", "[jit]") {
-  for (const char *dtype : {"f32", "f64"})
-    for (std::span<const test::OpCase> cases : {std::span<const test::OpCase>(test::kOpCases), std::span<const test::OpCase>(kForwardCases)})
-      for (const test::OpCase &c : cases) {
-        INFO(dtype << ": " << c.name);
-        test::check_against_interpreter(c.name, model_of(c.body, dtype));
-      }
+// At -O0 the JIT compiles the graph as autodiff built it; at -O2 after the
+// graph passes (simplify, cse, dce) and LLVM's O2. The interpreter runs the
+// unoptimized graph either way.
+TEST_CASE("JIT matches the interpreter on every op in f32 and f64, at -O0 and -O2", "[jit]") {
+  for (int level : {0, 2})
+    for (const char *dtype : {"f32", "f64"})
+      for (std::span<const test::OpCase> cases : {std::span<const test::OpCase>(test::kOpCases), std::span<const test::OpCase>(kForwardCases)})
+        for (const test::OpCase &c : cases) {
+          INFO("-O" << level << " " << dtype << ": " << c.name);
+          test::check_against_interpreter(c.name, model_of(c.body, dtype), {.opt_level = level});
+        }
 }
 
 // In f32, Adam turns the rounding noise of near-zero gradient elements into
 // steps of up to ±lr (update = lr g / (|g| + eps)), so f32 runs of Adam
 // models compare losses after each step but params and optimizer state only
 // in the f64 copy of the model, where that noise is 1e-16.
-TEST_CASE("JIT matches the interpreter on every example model", "[jit]") {
+TEST_CASE("JIT matches the interpreter on every example model, at -O0 and -O2", "[jit]") {
+  for (int level : {0, 2})
   for (const auto &entry : std::filesystem::directory_iterator(NNCC_EXAMPLES_DIR)) {
     if (entry.path().extension() != ".nn") continue;
     std::ifstream in(entry.path());
@@ -53,7 +58,7 @@ TEST_CASE("JIT matches the interpreter on every example model", "[jit]") {
     buffer << in.rdbuf();
     std::string text = buffer.str(), name = entry.path().filename().string();
     bool adam = text.find("optimizer adam") != std::string::npos;
-    test::check_against_interpreter(name, text, {.symbolic_dim = 8, .check_updated_state = !adam});
-    test::check_against_interpreter(name + " (f64)", std::regex_replace(text, std::regex("f32"), "f64"), {.symbolic_dim = 8});
+    test::check_against_interpreter(name, text, {.symbolic_dim = 8, .opt_level = level, .check_updated_state = !adam});
+    test::check_against_interpreter(name + " (f64)", std::regex_replace(text, std::regex("f32"), "f64"), {.symbolic_dim = 8, .opt_level = level});
   }
 }

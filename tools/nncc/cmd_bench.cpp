@@ -72,7 +72,7 @@ void add_bench_command(CLI::App &app, int &status) {
     }
     ir::Module &module = *trainable;
     double macs = forward_macs(*module.find_function("forward"), opt->batch);
-    compiler::build_entry_points(module);
+    compiler::build_entry_points(module, opt->opt_level);
     Model model(jit::compile(module, {.cpu = "native", .opt_level = opt->opt_level}));
     double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 

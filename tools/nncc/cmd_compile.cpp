@@ -34,7 +34,7 @@ void add_compile_command(CLI::App &app, int &status) {
     }
     ir::Module &module = *file.result.module;
     try {
-      compiler::build_entry_points(module);
+      compiler::build_entry_points(module, opt->opt_level);
       aot::Options o{{.cpu = opt->cpu, .opt_level = opt->opt_level},
                      opt->emit == "so" ? aot::Emit::SharedLibrary : opt->emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt->output};
       if (o.output.empty())

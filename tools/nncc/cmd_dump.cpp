@@ -64,7 +64,7 @@ void add_dump_command(CLI::App &app, int &status) {
           status = kUserError;
           return;
         }
-        compiler::build_entry_points(*f.result.module);
+        compiler::build_entry_points(*f.result.module, opt->opt_level);
         try {
           text = codegen::emit_text(*f.result.module, {.cpu = opt->cpu, .opt_level = opt->opt_level},
                                     opt->stage == "llvm" ? codegen::TextStage::Llvm : codegen::TextStage::Asm);
