@@ -10,6 +10,12 @@ namespace nncc::compiler {
 
 void build_entry_points(ir::Module &module, int opt_level) {
   ir::Function &forward = *module.find_function("forward");
+  std::string trace;
+  std::vector<std::string> errors;
+  // Stable forms before autodiff, so the backward graph differentiates them.
+  const PassInfo *before_autodiff[] = {find_pass("stabilize")};
+  if (opt_level > 0 && !run_pipeline(module, before_autodiff, {}, trace, errors))
+    throw std::logic_error("graph optimization failed: " + errors.front());
   bool has_loss = forward.find_result("loss") != nullptr;
   if (has_loss && !module.find_function("evaluate")) {
     ir::Function &evaluate = module.add_function("evaluate");
@@ -20,8 +26,6 @@ void build_entry_points(ir::Module &module, int opt_level) {
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   forward.remove_result("loss");
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
-  std::string trace;
-  std::vector<std::string> errors;
   if (!run_pipeline(module, optimization_pipeline(opt_level), {}, trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR
 }

@@ -1,5 +1,6 @@
 #include "ir/module.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace nncc::ir {
@@ -72,6 +73,14 @@ Value *Function::append(OpKind op, std::vector<Value *> operands, Attrs attrs, T
   body_.push_back(v.get());
   storage_.push_back(std::move(v));
   return body_.back();
+}
+
+Value *Function::insert_before(const Value *position, OpKind op, std::vector<Value *> operands, Attrs attrs,
+                                Type type, Location loc) {
+  Value *v = append(op, std::move(operands), std::move(attrs), std::move(type), {}, loc);
+  body_.pop_back();
+  body_.insert(std::find(body_.begin(), body_.end(), position), v);
+  return v;
 }
 
 Value *Function::append_copy(const Value &v, std::vector<Value *> operands) {

@@ -58,6 +58,10 @@ public:
   /// Appends an op value whose type was already inferred.
   Value *append(OpKind op, std::vector<Value *> operands, Attrs attrs, Type type,
                 std::string name = {}, Location loc = {});
+  /// Inserts an op value (type already inferred) just before body value
+  /// `position`, so that `position` may read it.
+  Value *insert_before(const Value *position, OpKind op, std::vector<Value *> operands, Attrs attrs, Type type,
+                       Location loc = {});
   /// Appends a copy of op value `v` (op, attributes, type, name, location,
   /// note) reading `operands`, which are values of this function.
   Value *append_copy(const Value &v, std::vector<Value *> operands);

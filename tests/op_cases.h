@@ -50,6 +50,8 @@ inline const OpCase kOpCases[] = {
     {"mse", "input x : f64[6, 2]\n input t : f64[6]\n param w : f64[2]\n loss mse(x @ w, t)"},
     {"hinge (max-margin)", "input x : f64[6, 3]\n input xc : f64[6, 3]\n param U : f64[3]\n param W : f64[3, 3]\n"
                            " def score(v) = tanh(v @ W) @ U\n loss hinge(score(x), score(xc), margin = 3)"},
+    {"compositions stabilize rewrites", "input x : f64[4, 3]\n param a : f64[4, 3]\n"
+                                        " loss sum(log(softmax(a)) * x) + sum(log(sigmoid(a * x))) + sum(exp(log(square(a) + 1)) * x)"},
     {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},
     {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
                     " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},

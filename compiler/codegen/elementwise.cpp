@@ -69,6 +69,11 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   case OpKind::Abs: return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, xs[0]);
   case OpKind::Tanh: return emit_tanh(k, d, xs[0]);
   case OpKind::Sigmoid: return emit_sigmoid(k, d, xs[0]);
+  case OpKind::LogSigmoid: { // min(x, 0) - log1p(exp(-|x|))
+    Value *e = emit_exp(k, d, b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, xs[0])));
+    Value *low = b.CreateSelect(b.CreateFCmpOLT(xs[0], c(0)), xs[0], c(0));
+    return b.CreateFSub(low, emit_log1p(k, d, e));
+  }
   case OpKind::Relu: return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], c(0));
   case OpKind::LeakyRelu:
     return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], b.CreateFMul(xs[0], c(float_attr(v, "alpha"))));

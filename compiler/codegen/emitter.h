@@ -125,6 +125,8 @@ int64_t int_attr(const ir::Value &v, std::string_view name);
 // --- Element math (vector_math.cpp): vectorizable, no libm calls for f32 ---
 llvm::Value *emit_exp(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_log(Kernel &k, ir::DType d, llvm::Value *x);
+/// log(1 + x), accurate for small x.
+llvm::Value *emit_log1p(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_tanh(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_sigmoid(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_pow(Kernel &k, ir::DType d, llvm::Value *x, double exponent);

@@ -28,7 +28,7 @@ Lowering lowering_of(OpKind op) {
   switch (op) {
   case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Maximum: case OpKind::Minimum:
   case OpKind::Neg: case OpKind::Pow: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Square:
-  case OpKind::Abs: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::Relu: case OpKind::LeakyRelu: case OpKind::Step:
+  case OpKind::Abs: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::LogSigmoid: case OpKind::Relu: case OpKind::LeakyRelu: case OpKind::Step:
   case OpKind::Dropout: case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike:
   case OpKind::DropoutMask: case OpKind::BroadcastTo: case OpKind::BceGrad:
     return Lowering::Elementwise;

@@ -90,6 +90,18 @@ Value *emit_log(Kernel &k, ir::DType d, Value *x) {
   return d == ir::DType::F32 ? log_f32(k, x) : libm(k, "log", {x});
 }
 
+Value *emit_log1p(Kernel &k, ir::DType d, Value *x) {
+  llvm::IRBuilderBase::FastMathFlagGuard exact(k.b());
+  auto &b = k.b();
+  b.clearFastMathFlags();
+  // log(u) * x / (u - 1) with u = 1 + x cancels the rounding of u (Goldberg);
+  // when u rounds to 1, log1p(x) is x to working precision.
+  Value *u = b.CreateFAdd(k.fconst(d, 1.0), x);
+  Value *um1 = b.CreateFSub(u, k.fconst(d, 1.0));
+  Value *corrected = b.CreateFDiv(b.CreateFMul(emit_log(k, d, u), x), um1);
+  return b.CreateSelect(b.CreateFCmpOEQ(um1, k.fconst(d, 0.0)), x, corrected);
+}
+
 Value *emit_tanh(Kernel &k, ir::DType d, Value *x) {
   if (d != ir::DType::F32) return libm(k, "tanh", {x});
   llvm::IRBuilderBase::FastMathFlagGuard exact(k.b());

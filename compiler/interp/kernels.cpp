@@ -183,6 +183,7 @@ Tensor compute(const ir::Value &v, const std::vector<const Tensor *> &in, const 
   case OpKind::Abs: return un([](double a) { return std::abs(a); });
   case OpKind::Tanh: return un([](double a) { return std::tanh(a); });
   case OpKind::Sigmoid: return un(sigmoid);
+  case OpKind::LogSigmoid: return un([](double a) { return std::min(a, 0.0) - std::log1p(std::exp(-std::abs(a))); });
   case OpKind::Relu: return un([](double a) { return a > 0 ? a : 0.0; });
   case OpKind::LeakyRelu: {
     double alpha = float_attr(v, "alpha");

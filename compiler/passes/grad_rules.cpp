@@ -142,6 +142,8 @@ std::vector<Value *> rule(Rule &r) {
   case OpKind::Abs: return one(r.mul(g, r.op(OpKind::Sign, {r.x(0)})), fmt::format("{} * sign({})", dy, describe(r.x(0))));
   case OpKind::Tanh: return one(r.mul(g, r.sub(r.c(1), r.mul(r.y(), r.y()))), dy + " * (1 - y^2)");
   case OpKind::Sigmoid: return one(r.mul(g, r.mul(r.y(), r.sub(r.c(1), r.y()))), dy + " * y * (1 - y)");
+  case OpKind::LogSigmoid:
+    return one(r.mul(g, r.op(OpKind::Sigmoid, {r.neg(r.x(0))})), fmt::format("{} * sigmoid(-{})", dy, describe(r.x(0))));
   case OpKind::Relu:
     return one(r.mul(g, r.op(OpKind::Greater, {r.x(0), r.c(0)})), fmt::format("{} * [{} > 0]", dy, describe(r.x(0))));
   case OpKind::LeakyRelu: {

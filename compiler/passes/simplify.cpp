@@ -1,11 +1,11 @@
 // simplify: constant folding and algebraic identities, each a small named
 // rule (the names appear in --print-after-all). A rule only replaces a
 // value by one of exactly the same type, so broadcasting is never lost:
-// x * 1 is x only when x already has the product's shape.
-#include "compiler/passes/pass_registry.h"
+// x * 1 is x only when x already has the product's shape. Like fast-math
+// compilers, x * 0 is taken to be 0 (x is assumed finite).
+#include "compiler/passes/rewrite_rules.h"
 
 #include <cmath>
-#include <unordered_map>
 
 namespace nncc::compiler {
 
@@ -14,9 +14,14 @@ namespace {
 using ir::OpKind;
 using ir::Value;
 
-bool is_const(const Value *v, double value) {
-  return v->op == OpKind::Const && !v->is_argument() && ir::attr_float(v->attrs[0]) == value;
+/// The scalar of a constant, or of a constant broadcast to a shape.
+std::optional<double> constant_of(const Value *v) {
+  if (defined_by(v, OpKind::BroadcastTo)) v = v->operands[0];
+  if (!defined_by(v, OpKind::Const)) return std::nullopt;
+  return ir::attr_float(v->attrs[0]);
 }
+
+bool is_const(const Value *v, double value) { return constant_of(v) == value; }
 
 bool same_type(const Value *a, const Value *b) { return a->type == b->type; }
 
@@ -29,11 +34,11 @@ Value *other_than_const(Value &v, double value, bool either_side) {
 }
 
 /// Scalar constants in, a scalar constant out: v becomes a const in place.
-Value *fold_scalar(Value &v) {
-  if (v.is_argument() || v.op == OpKind::Const || v.operands.empty() || !v.type.shape.empty() || v.type.dtype == ir::DType::I32) return nullptr;
+Value *fold_scalar(ir::Function &, Value &v) {
+  if (v.op == OpKind::Const || v.operands.empty() || !v.type.shape.empty() || v.type.dtype == ir::DType::I32) return nullptr;
   std::vector<double> x;
   for (const Value *o : v.operands) {
-    if (o->op != OpKind::Const || o->is_argument()) return nullptr;
+    if (!defined_by(o, OpKind::Const)) return nullptr;
     x.push_back(ir::attr_float(o->attrs[0]));
   }
   double r = 0;
@@ -56,62 +61,91 @@ Value *fold_scalar(Value &v) {
   return &v;
 }
 
-struct Rule {
-  const char *name;
-  OpKind op; // the op the rule looks at (Const: any)
-  Value *(*apply)(Value &v);
-};
+/// x * 0 (either side) becomes the zero broadcast to the product's shape.
+Value *mul_by_zero(ir::Function &, Value &v) {
+  for (Value *o : v.operands) {
+    if (!is_const(o, 0.0)) continue;
+    if (same_type(o, &v)) return o;
+    Value *zero = defined_by(o, OpKind::BroadcastTo) ? o->operands[0] : o;
+    if (zero->type.is_scalar()) {
+      v.op = OpKind::BroadcastTo;
+      v.operands = {zero};
+      v.attrs = {v.type.shape};
+      return &v;
+    }
+  }
+  return nullptr;
+}
 
-const Rule kRules[] = {
+/// How many copies of each element of `from` a broadcast to `to` makes,
+/// when that is a static number.
+std::optional<int64_t> broadcast_factor(const ir::Shape &from, const ir::Shape &to) {
+  int64_t factor = 1;
+  for (size_t k = 0; k < to.size(); ++k) {
+    const ir::Dim &d = to[to.size() - 1 - k];
+    bool repeated = k >= from.size() || (from[from.size() - 1 - k].is_one() && !d.is_one());
+    if (!repeated) continue;
+    if (d.is_symbolic()) return std::nullopt;
+    factor *= d.size;
+  }
+  return factor;
+}
+
+/// sum_to(broadcast_to(x, S), shape of x) and sum(broadcast_to(scalar x))
+/// are x times the number of copies: v becomes x * count.
+Value *sum_of_broadcast(ir::Function &fn, Value &v) {
+  if (v.op != OpKind::SumTo && v.op != OpKind::Sum) return nullptr;
+  Value *spread = v.operands[0];
+  if (!defined_by(spread, OpKind::BroadcastTo)) return nullptr;
+  Value *x = spread->operands[0];
+  bool sums_every_copy = v.op == OpKind::SumTo || (ir::attr_is_none(v.attrs[0]) && x->type.is_scalar());
+  if (!sums_every_copy || !same_type(x, &v)) return nullptr;
+  std::optional<int64_t> copies = broadcast_factor(x->type.shape, spread->type.shape);
+  if (!copies) return nullptr;
+  Value *count = fn.insert_before(&v, OpKind::Const, {}, {static_cast<double>(*copies), v.type.dtype},
+                                  ir::Type::scalar(v.type.dtype), v.loc);
+  v.op = OpKind::Mul;
+  v.operands = {x, count};
+  v.attrs = {};
+  return &v;
+}
+
+/// The operand of unary op `inner` that `v` reads, when v's operand is one.
+Value *through(const Value &v, OpKind inner) {
+  return defined_by(v.operands[0], inner) ? v.operands[0]->operands[0] : nullptr;
+}
+
+const RewriteRule kRules[] = {
     {"fold-constants", OpKind::Const, fold_scalar},
-    {"mul-by-one", OpKind::Mul, [](Value &v) { return other_than_const(v, 1.0, true); }},
-    {"add-zero", OpKind::Add, [](Value &v) { return other_than_const(v, 0.0, true); }},
-    {"sub-zero", OpKind::Sub, [](Value &v) { return other_than_const(v, 0.0, false); }},
-    {"div-by-one", OpKind::Div, [](Value &v) { return other_than_const(v, 1.0, false); }},
-    {"double-negation", OpKind::Neg,
-     [](Value &v) { return v.operands[0]->op == OpKind::Neg && !v.operands[0]->is_argument() ? v.operands[0]->operands[0] : nullptr; }},
+    {"mul-by-one", OpKind::Mul, [](ir::Function &, Value &v) { return other_than_const(v, 1.0, true); }},
+    {"mul-by-zero", OpKind::Mul, mul_by_zero},
+    {"add-zero", OpKind::Add, [](ir::Function &, Value &v) { return other_than_const(v, 0.0, true); }},
+    {"sub-zero", OpKind::Sub, [](ir::Function &, Value &v) { return other_than_const(v, 0.0, false); }},
+    {"div-by-one", OpKind::Div, [](ir::Function &, Value &v) { return other_than_const(v, 1.0, false); }},
+    {"double-negation", OpKind::Neg, [](ir::Function &, Value &v) { return through(v, OpKind::Neg); }},
     {"transpose-of-transpose", OpKind::Transpose,
-     [](Value &v) {
-       Value *inner = v.operands[0];
-       return inner->op == OpKind::Transpose && !inner->is_argument() && same_type(inner->operands[0], &v) ? inner->operands[0] : nullptr;
+     [](ir::Function &, Value &v) {
+       Value *x = through(v, OpKind::Transpose);
+       return x && same_type(x, &v) ? x : nullptr;
      }},
     {"reshape-of-reshape", OpKind::Reshape,
-     [](Value &v) -> Value * {
-       Value *inner = v.operands[0];
-       if (inner->op != OpKind::Reshape || inner->is_argument()) return nullptr;
-       v.operands[0] = inner->operands[0]; // reshape(reshape(x)) reads x directly
+     [](ir::Function &, Value &v) -> Value * {
+       Value *x = through(v, OpKind::Reshape);
+       if (!x) return nullptr;
+       v.operands[0] = x; // reshape(reshape(x)) reads x directly
        return &v;
      }},
-    {"reshape-to-same-shape", OpKind::Reshape, [](Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
-    {"broadcast-to-same-shape", OpKind::BroadcastTo, [](Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
-    {"sum-to-same-shape", OpKind::SumTo, [](Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
+    {"reshape-to-same-shape", OpKind::Reshape,
+     [](ir::Function &, Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
+    {"broadcast-to-same-shape", OpKind::BroadcastTo,
+     [](ir::Function &, Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
+    {"sum-to-same-shape", OpKind::SumTo,
+     [](ir::Function &, Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
+    {"sum-of-broadcast", OpKind::Const, sum_of_broadcast},
 };
 
 } // namespace
 
-void run_simplify(ir::Function &fn, PassContext &ctx) {
-  std::unordered_map<const Value *, Value *> replaced;
-  for (Value *v : fn.body()) {
-    for (Value *&o : v->operands)
-      if (auto it = replaced.find(o); it != replaced.end()) o = it->second;
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (const Rule &rule : kRules) {
-        if (rule.op != OpKind::Const && rule.op != v->op) continue;
-        Value *r = rule.apply(*v);
-        if (!r) continue;
-        ctx.fired(rule.name);
-        if (r != v) {
-          replaced[v] = r;
-          break;
-        }
-        changed = true; // rewritten in place: look at it again
-      }
-      if (replaced.count(v)) break;
-    }
-  }
-  fn.replace_uses(replaced);
-  fn.remove_unused();
-}
+void run_simplify(ir::Function &fn, PassContext &ctx) { apply_rewrite_rules(fn, ctx, kRules); }
 
 } // namespace nncc::compiler
