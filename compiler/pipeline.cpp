@@ -8,13 +8,14 @@
 
 namespace nncc::compiler {
 
-void build_entry_points(ir::Module &module, int opt_level) {
+void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions &options, std::string *trace) {
   ir::Function &forward = *module.find_function("forward");
-  std::string trace;
+  std::string discarded;
+  if (!trace) trace = &discarded;
   std::vector<std::string> errors;
   // Stable forms before autodiff, so the backward graph differentiates them.
   const PassInfo *before_autodiff[] = {find_pass("stabilize")};
-  if (opt_level > 0 && !run_pipeline(module, before_autodiff, {}, trace, errors))
+  if (opt_level > 0 && !run_pipeline(module, before_autodiff, options, *trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front());
   bool has_loss = forward.find_result("loss") != nullptr;
   if (has_loss && !module.find_function("evaluate")) {
@@ -26,9 +27,11 @@ void build_entry_points(ir::Module &module, int opt_level) {
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   forward.remove_result("loss");
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
-  if (!run_pipeline(module, optimization_pipeline(opt_level), {}, trace, errors))
+  if (!run_pipeline(module, optimization_pipeline(opt_level), options, *trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR
 }
+
+bool is_inference(const ir::Function &fn) { return fn.name() == "forward" || fn.name() == "evaluate"; }
 
 std::vector<const ir::Function *> entry_points(const ir::Module &module) {
   std::vector<const ir::Function *> out;

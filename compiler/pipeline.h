@@ -5,6 +5,7 @@
 //   train_step — forward + backward + optimizer update (with an optimizer).
 // Each keeps only the inputs it reads.
 #pragma once
+#include "compiler/passes/pass_registry.h"
 #include "ir/module.h"
 
 #include <string>
@@ -15,7 +16,12 @@ namespace nncc::compiler {
 /// Adds grad and train_step as the model allows and trims forward; at
 /// `opt_level` >= 1 runs the graph optimizations (optimization_pipeline)
 /// over every entry point. -O0 leaves the graph as autodiff built it.
-void build_entry_points(ir::Module &module, int opt_level = 2);
+/// The IR after the passes `options` names is appended to `trace`.
+void build_entry_points(ir::Module &module, int opt_level = 2, const PipelineOptions &options = {},
+                        std::string *trace = nullptr);
+
+/// forward and evaluate run in inference mode: dropout is the identity there.
+bool is_inference(const ir::Function &fn);
 
 /// The entry points of a module after build_entry_points, in order.
 std::vector<const ir::Function *> entry_points(const ir::Module &module);

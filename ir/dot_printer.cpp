@@ -44,15 +44,24 @@ std::string print_dot(const Module &module) {
                          node_id(*fn, names, a), escape_quotes(names[a]), a->type.str(),
                          input ? "ellipse" : "box", input ? "#fff2cc" : "#d9ead3");
     }
-    for (const Value *v : fn->body()) {
+    const auto &body = fn->body();
+    std::string edges; // after the nodes: an edge inside a cluster would pull its tail into it
+    for (size_t i = 0; i < body.size(); ++i) {
+      const Value *v = body[i];
+      // A fused region is a dashed cluster around its values.
+      if (v->region && (i == 0 || body[i - 1]->region != v->region))
+        out += fmt::format("    subgraph \"cluster_{}_region{}\" {{\n      label=\"region {}: {}\";\n      style=dashed;\n",
+                           escape_quotes(fn->name()), v->region, v->region, escape_quotes(describe_region(body, i)));
       // Forward nodes blue, backward and update nodes orange.
       out += fmt::format("    {} [label=\"{} = {}\\n{}\", shape=box, style=\"rounded,filled\", "
                          "fillcolor=\"{}\"];\n",
                          node_id(*fn, names, v), escape_quotes(names[v]), v->info().name, v->type.str(),
                          forward.count(v) ? "#cfe2f3" : "#fce5cd");
+      if (v->region && (i + 1 == body.size() || body[i + 1]->region != v->region)) out += "    }\n";
       for (const Value *operand : v->operands)
-        out += fmt::format("    {} -> {};\n", node_id(*fn, names, operand), node_id(*fn, names, v));
+        edges += fmt::format("    {} -> {};\n", node_id(*fn, names, operand), node_id(*fn, names, v));
     }
+    out += edges;
     for (const FunctionResult &r : fn->results()) {
       std::string id = fmt::format("\"{}:result:{}\"", escape_quotes(fn->name()), escape_quotes(r.name));
       out += fmt::format("    {} [label=\"{}\", shape=doubleoctagon];\n", id, escape_quotes(r.name));

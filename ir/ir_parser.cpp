@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <set>
 #include <unordered_map>
 
 namespace nncc::ir {
@@ -138,9 +139,28 @@ private:
     }
     take();
     expect_punct("{");
-    while (!is_ident("return")) parse_instr(fn);
+    std::set<int64_t> regions;
+    while (!is_ident("return")) {
+      if (is_ident("region")) parse_region(fn, regions);
+      else parse_instr(fn);
+    }
     parse_return(fn);
     expect_punct("}");
+  }
+
+  /// region ::= 'region' INTEGER '{' instr* '}'   (a fused region: one kernel)
+  void parse_region(Function &fn, std::set<int64_t> &seen) {
+    take();
+    IrToken number = expect(IrTok::Integer, "a region number");
+    int64_t id = parse_int(number);
+    if (id < 1 || id > INT32_MAX) fail(number.loc, "region numbers start at 1");
+    if (!seen.insert(id).second) fail(number.loc, fmt::format("region {} appears twice", id));
+    expect_punct("{");
+    while (!is_punct("}")) {
+      parse_instr(fn);
+      fn.body().back()->region = static_cast<int>(id);
+    }
+    take();
   }
 
   /// argument ::= ('input' | 'param' | 'state') VALUE ':' type loc?

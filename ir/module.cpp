@@ -1,6 +1,7 @@
 #include "ir/module.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_set>
 
 namespace nncc::ir {
@@ -81,6 +82,18 @@ Value *Function::insert_before(const Value *position, OpKind op, std::vector<Val
   body_.pop_back();
   body_.insert(std::find(body_.begin(), body_.end(), position), v);
   return v;
+}
+
+void Function::reorder_body(std::vector<Value *> order) {
+  std::unordered_set<const Value *> defined(args_.begin(), args_.end());
+  for (const Value *v : order) {
+    for (const Value *o : v->operands)
+      if (!defined.count(o)) throw std::logic_error("reorder_body: an operand would follow its user");
+    defined.insert(v);
+  }
+  if (order.size() != body_.size() || defined.size() != args_.size() + body_.size())
+    throw std::logic_error("reorder_body: not a permutation of the body");
+  body_ = std::move(order);
 }
 
 Value *Function::append_copy(const Value &v, std::vector<Value *> operands) {

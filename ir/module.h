@@ -34,6 +34,10 @@ struct Value {
   OpKind op = OpKind::Const;
   std::vector<Value *> operands;
   Attrs attrs;
+  // The fused region (one kernel) the value is computed in, numbered from
+  // 1 within its function; 0: its own kernel. Set by the fuse pass, whose
+  // regions are contiguous in the body.
+  int region = 0;
 
   bool is_argument() const { return kind != ValueKind::Op; }
   const OpInfo &info() const { return op_info(op); }
@@ -68,6 +72,9 @@ public:
   /// Appends copies of all of `src`'s arguments and op values (not its
   /// results); returns the map from `src`'s values to the copies.
   std::unordered_map<const Value *, Value *> append_function(const Function &src);
+  /// Puts the body in `order`, a permutation of it that keeps every operand
+  /// before its users.
+  void reorder_body(std::vector<Value *> order);
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
   Value *find_argument(std::string_view name) const;
   /// Deletes the op values no result depends on (and, when asked, the

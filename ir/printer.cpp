@@ -30,6 +30,18 @@ std::string with_loc(std::string text, const Location &loc) {
 
 } // namespace
 
+std::string describe_region(std::span<Value *const> body, size_t first) {
+  size_t end = first;
+  bool matmul = false;
+  while (end < body.size() && body[end]->region == body[first]->region) matmul |= body[end++]->op == OpKind::Matmul;
+  const Value &root = *body[end - 1];
+  size_t ops = end - first;
+  if (matmul) return fmt::format("matmul with its epilogue: {} ops, one call", ops);
+  if (root.info().has(opflag::REDUCTION) || root.op == OpKind::SumTo)
+    return fmt::format("{} ops, one loop over {} reducing into {}", ops, root.operands[0]->type.str(), root.type.str());
+  return fmt::format("{} ops, one loop over {}", ops, root.type.str());
+}
+
 std::string escape_quotes(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -75,15 +87,21 @@ std::string print_function(const Function &fn) {
     out += with_loc(std::move(text), a->loc) + (i + 1 < args.size() ? ",\n" : "\n");
   }
   out += "  ) {\n";
-  for (const Value *v : fn.body()) {
+  const auto &body = fn.body();
+  for (size_t i = 0; i < body.size(); ++i) {
+    const Value *v = body[i];
+    bool opens = v->region && (i == 0 || body[i - 1]->region != v->region);
+    bool closes = v->region && (i + 1 == body.size() || body[i + 1]->region != v->region);
+    if (opens) out += fmt::format("    region {} {{  # {}\n", v->region, describe_region(body, i));
     std::string operands;
-    for (size_t i = 0; i < v->operands.size(); ++i)
-      operands += (i ? ", " : "") + names[v->operands[i]];
-    std::string text = fmt::format("    {} = {}({}){} : {}", names[v], v->info().name, operands,
+    for (size_t k = 0; k < v->operands.size(); ++k)
+      operands += (k ? ", " : "") + names[v->operands[k]];
+    std::string text = fmt::format("{}{} = {}({}){} : {}", v->region ? "      " : "    ", names[v], v->info().name, operands,
                                    format_attrs(v->info().attrs, v->attrs), v->type.str());
     text = with_loc(std::move(text), v->loc);
     if (!v->note.empty()) text += "  # " + v->note;
     out += text + "\n";
+    if (closes) out += "    }\n";
   }
   out += "    return";
   for (size_t i = 0; i < fn.results().size(); ++i) {

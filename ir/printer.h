@@ -3,6 +3,7 @@
 #pragma once
 #include "ir/module.h"
 
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -26,5 +27,8 @@ std::string escape_quotes(std::string_view s);
 /// `s` double-quoted and escaped.
 std::string quote_string(std::string_view s);
 std::string format_initializer(const Initializer &init);
+/// What the fused region starting at body[first] is (for the dumps):
+/// "3 ops, one loop over f32[N, 10]", "matmul with its epilogue: ...".
+std::string describe_region(std::span<Value *const> body, size_t first);
 
 } // namespace nncc::ir

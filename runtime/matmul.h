@@ -15,14 +15,16 @@ class MatmulCache {
 public:
   explicit MatmulCache(int sites);
   ~MatmulCache();
-  /// C = op(A) @ op(B); see nncc_rt_matmul_f32. Throws dnnl::error.
-  void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n);
+  /// C = act(op(A) @ op(B) + bias); see nncc_rt_matmul_f32. Throws dnnl::error.
+  void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
+               const float *bias, int activation);
 
 private:
   struct Primitive;
-  using Key = std::tuple<int64_t, int64_t, int64_t, int>;
+  // m, k, n, transpose flags, has bias, activation
+  using Key = std::tuple<int64_t, int64_t, int64_t, int, bool, int>;
   struct Site {
-    Key key{-1, -1, -1, -1};
+    Key key{-1, -1, -1, -1, false, -1};
     Primitive *primitive = nullptr;
   };
   Primitive &primitive(const Key &key);
@@ -33,9 +35,11 @@ private:
   std::map<Key, std::unique_ptr<Primitive>> primitives_;
 };
 
-/// The plain loop (row-major, op(A) via `flags`), for any element type.
+/// The plain loop (row-major, op(A) via `flags`, then the epilogue), for
+/// any element type.
 template <typename T>
-void matmul_loop(int flags, const T *a, const T *b, T *c, int64_t m, int64_t k, int64_t n);
+void matmul_loop(int flags, const T *a, const T *b, T *c, int64_t m, int64_t k, int64_t n, const T *bias = nullptr,
+                 int activation = 0);
 
 /// Products with at most this many multiply-adds skip oneDNN.
 constexpr int64_t kSmallMatmul = 8192;

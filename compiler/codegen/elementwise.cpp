@@ -93,30 +93,42 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   }
 }
 
-void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs) {
+FusedElements::FusedElements(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs,
+                             std::span<const ir::Value *const> stored)
+    : group_(group), inputs_(inputs), stored_(stored) {
+  for (const ir::Value *v : group) envs_[v] = prepare_element(k, *v);
+}
+
+Value *FusedElements::evaluate(Kernel &k, std::span<Value *const> input_offsets, Value *flat) const {
+  // Each member's element in registers; inputs loaded where first read.
+  std::unordered_map<const ir::Value *, Value *> element;
+  auto operand = [&](const ir::Value *o) -> Value * {
+    if (auto it = element.find(o); it != element.end()) return it->second;
+    if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, float_attr(*o, "value"));
+    size_t i = static_cast<size_t>(std::find(inputs_.begin(), inputs_.end(), o) - inputs_.begin());
+    return element[o] = k.load(o->type.dtype, k.in(i), input_offsets[i]);
+  };
+  for (const ir::Value *v : group_) {
+    std::vector<Value *> xs;
+    for (const ir::Value *o : v->operands) xs.push_back(operand(o));
+    ElementEnv env = envs_.at(v);
+    env.flat = flat;
+    element[v] = emit_element(k, *v, xs, env);
+  }
+  for (size_t j = 0; j < stored_.size(); ++j)
+    k.store(stored_[j]->type.dtype, element.at(stored_[j]), k.in(inputs_.size() + j), flat);
+  return element.at(group_.back());
+}
+
+void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs,
+                      std::span<const ir::Value *const> stored) {
   const ir::Value &root = *group.back();
-  std::unordered_map<const ir::Value *, ElementEnv> envs;
-  for (const ir::Value *v : group) envs[v] = prepare_element(k, *v);
+  FusedElements elements(k, group, inputs, stored);
   LoopNest nest(root.type.shape);
   nest.add(root.type.shape);
   for (const ir::Value *in : inputs) nest.add(in->type.shape);
   nest.emit(k, [&](const std::vector<Value *> &at) {
-    // Each member's element in registers; inputs loaded where first read.
-    std::unordered_map<const ir::Value *, Value *> element;
-    auto operand = [&](const ir::Value *o) -> Value * {
-      if (auto it = element.find(o); it != element.end()) return it->second;
-      if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, float_attr(*o, "value"));
-      size_t i = static_cast<size_t>(std::find(inputs.begin(), inputs.end(), o) - inputs.begin());
-      return element[o] = k.load(o->type.dtype, k.in(i), at[i + 1]);
-    };
-    for (const ir::Value *v : group) {
-      std::vector<Value *> xs;
-      for (const ir::Value *o : v->operands) xs.push_back(operand(o));
-      ElementEnv env = envs.at(v);
-      env.flat = at[0];
-      element[v] = emit_element(k, *v, xs, env);
-    }
-    k.store(root.type.dtype, element.at(&root), k.out(), at[0]);
+    k.store(root.type.dtype, elements.evaluate(k, std::span(at).subspan(1), at[0]), k.out(), at[0]);
   });
 }
 

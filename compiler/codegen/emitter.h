@@ -12,6 +12,7 @@
 #include <llvm/IR/Module.h>
 #include <map>
 #include <span>
+#include <unordered_map>
 
 namespace nncc::codegen {
 
@@ -141,11 +142,33 @@ struct ElementEnv {
 ElementEnv prepare_element(Kernel &k, const ir::Value &v);
 /// One element of an elementwise op from its operands' elements.
 llvm::Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<llvm::Value *> &xs, const ElementEnv &env);
-/// `group`: elementwise ops of one output shape in definition order, the
-/// last one (the root) stored to out; `inputs`: the values they read from
-/// memory, as kernel inputs in this order.
-void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs);
-void emit_reduction(Kernel &k, const ir::Value &v);   // sum, mean, max, sum_to
+/// A fused chain of elementwise ops of one shape (definition order; the last
+/// is the root), evaluated one element at a time with its intermediates in
+/// registers. `inputs` are the values it reads from memory: kernel input i
+/// is inputs[i]. Members in `stored` (results of the function) are also
+/// written, member j to the kernel pointer after the inputs, inputs.size() + j.
+/// Constants become immediates.
+class FusedElements {
+public:
+  FusedElements(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs,
+                std::span<const ir::Value *const> stored);
+  /// The root's element, input i read at input_offsets[i]; `flat` is the
+  /// element's index in the chain's shape (dropout draws by it, stored
+  /// members are written there).
+  llvm::Value *evaluate(Kernel &k, std::span<llvm::Value *const> input_offsets, llvm::Value *flat) const;
+
+private:
+  std::span<const ir::Value *const> group_, inputs_, stored_;
+  std::unordered_map<const ir::Value *, ElementEnv> envs_;
+};
+/// The loop of a fused elementwise chain, the root stored to out.
+void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs,
+                      std::span<const ir::Value *const> stored);
+/// sum, mean, max, sum_to of v's operand, which is read from input 0 — or,
+/// when `prologue` (the fused chain computing the operand) is not empty,
+/// computed element by element from `inputs`.
+void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue,
+                    std::span<const ir::Value *const> inputs, std::span<const ir::Value *const> stored);
 void emit_row_op(Kernel &k, const ir::Value &v);      // logsumexp, softmax, log_softmax, layernorm, argmax, max_grad
 void emit_loss(Kernel &k, const ir::Value &v);        // losses and their fused gradients
 void emit_data_movement(Kernel &k, const ir::Value &v); // transpose, concat, slice, embedding, onehot, size, const

@@ -1,6 +1,7 @@
 // Lowers each entry point to one LLVM function: buffers for every value
 // (arguments and results are the caller's; intermediates come from the
-// runtime's arena), then one kernel call per op in definition order.
+// runtime's arena), then one kernel call per op or fused region (see the
+// fuse pass) in definition order.
 // reshape is free (it aliases its operand), and a transpose that only
 // feeds matmuls is folded into them as a stride flag, as oneDNN reads
 // transposed operands at full speed.
@@ -67,7 +68,8 @@ public:
     fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
 
     find_folded_transposes();
-    group_elementwise();
+    for (const ir::Value *v : fn_.body())
+      if (v->region) regions_[v->region].push_back(v);
     unsigned slot = 0;
     for (const ir::Value *a : fn_.arguments()) buffer_[a] = caller_buffer(slot++, a->name);
     for (const ir::FunctionResult &r : fn_.results()) result_buffers_.push_back(caller_buffer(slot++, r.name));
@@ -76,16 +78,21 @@ public:
 
     for (size_t i = 0; i < fn_.body().size(); ++i) {
       const ir::Value *v = fn_.body()[i];
-      if (folded_.count(v) || (root_of_.count(v) && root_of_.at(v) != v)) continue; // computed inside their users
+      // A fused region is one kernel, emitted at its last value (the root).
+      std::span<const ir::Value *const> region(&fn_.body()[i], 1);
+      if (v->region) region = regions_.at(v->region);
+      if (folded_.count(v) || region.back() != v) continue;
       Lowering how = lowering_of(v->op);
       if (how == Lowering::Alias || is_inference_dropout(*v)) {
         buffer_[v] = buffer_.at(v->operands[0]);
         continue;
       }
-      auto r = result_of.find(v);
-      buffer_[v] = r != result_of.end() ? r->second : allocate(*v);
-      if (how == Lowering::Matmul) emit_matmul(*v);
-      else call_kernel(*v, i, how);
+      // The root, and the region's other values that are results, are stored.
+      for (const ir::Value *m : region)
+        if (auto r = result_of.find(m); r != result_of.end()) buffer_[m] = r->second;
+      if (!buffer_.count(v)) buffer_[v] = allocate(*v);
+      if (region.front()->op == OpKind::Matmul) emit_matmul(region);
+      else call_kernel(region, i, how);
     }
     // Results that are arguments, aliases or repeated values are copied.
     for (size_t i = 0; i < fn_.results().size(); ++i) {
@@ -144,50 +151,23 @@ private:
 
   // forward and evaluate are inference: dropout passes its input through.
   bool is_inference_dropout(const ir::Value &v) const {
-    return v.op == OpKind::Dropout && (fn_.name() == "forward" || fn_.name() == "evaluate");
+    return v.op == OpKind::Dropout && compiler::is_inference(fn_);
   }
 
-  /// Groups chains of elementwise ops of one shape whose intermediate
-  /// values nothing else reads, so each group is one loop (the fused Adam
-  /// update of a param, relu's backward mask and product, ...). Walks
-  /// backwards: a producer joins its consumers' group when all its users
-  /// are in it.
-  void group_elementwise() {
-    std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> users;
-    std::unordered_map<const ir::Value *, size_t> position;
-    for (size_t i = 0; i < fn_.body().size(); ++i) {
-      position[fn_.body()[i]] = i;
-      for (const ir::Value *o : fn_.body()[i]->operands) users[o].push_back(fn_.body()[i]);
-    }
-    std::unordered_set<const ir::Value *> results;
-    for (const ir::FunctionResult &r : fn_.results()) results.insert(r.value);
-    auto fusable = [&](const ir::Value *v) {
-      return !v->is_argument() && lowering_of(v->op) == Lowering::Elementwise && !is_inference_dropout(*v);
-    };
-    for (auto it = fn_.body().rbegin(); it != fn_.body().rend(); ++it) {
-      const ir::Value *root = *it;
-      if (root_of_.count(root) || !fusable(root)) continue;
-      root_of_[root] = root;
-      std::vector<const ir::Value *> members{root};
-      for (bool grew = true; grew;) {
-        grew = false;
-        for (size_t m = 0; m < members.size(); ++m)
-          for (const ir::Value *p : members[m]->operands) {
-            if (root_of_.count(p) || !fusable(p) || p->type != root->type || results.count(p)) continue;
-            const auto &pu = users[p];
-            if (!std::all_of(pu.begin(), pu.end(), [&](const ir::Value *u) { return root_of_.count(u) && root_of_.at(u) == root; })) continue;
-            root_of_[p] = root;
-            members.push_back(p);
-            grew = true;
-          }
-      }
-      std::sort(members.begin(), members.end(), [&](const ir::Value *a, const ir::Value *b) { return position[a] < position[b]; });
-      groups_[root] = std::move(members);
-    }
-  }
-
-  void emit_matmul(const ir::Value &v) {
+  /// A matmul, or a matmul region: the product, then the bias added to its
+  /// rows and an activation, all in the runtime's one call.
+  void emit_matmul(std::span<const ir::Value *const> region) {
+    const ir::Value &v = *region.front(), &root = *region.back();
     const ir::Value *a = v.operands[0], *b = v.operands[1];
+    const ir::Value *bias = nullptr;
+    int activation = NNCC_ACTIVATION_NONE;
+    for (const ir::Value *m : region.subspan(1)) {
+      if (m->op == OpKind::Add) bias = m->operands[0] == &v ? m->operands[1] : m->operands[0];
+      else if (m->op == OpKind::Relu) activation = NNCC_ACTIVATION_RELU;
+      else if (m->op == OpKind::Tanh) activation = NNCC_ACTIVATION_TANH;
+      else if (m->op == OpKind::Sigmoid) activation = NNCC_ACTIVATION_SIGMOID;
+      else throw std::logic_error(fmt::format("codegen: '{}' in a matmul epilogue", m->info().name));
+    }
     int flags = 0;
     if (folded_.count(a)) flags |= NNCC_TRANSPOSE_A;
     if (folded_.count(b)) flags |= NNCC_TRANSPOSE_B;
@@ -199,28 +179,35 @@ private:
     bool f64 = v.type.dtype == ir::DType::F64;
     llvm::Type *i32 = b_.getInt32Ty(), *ptr = b_.getPtrTy(), *i64t = b_.getInt64Ty();
     auto callee = mc_.module.getOrInsertFunction(f64 ? "nncc_rt_matmul_f64" : "nncc_rt_matmul_f32", b_.getVoidTy(), ptr, i32,
-                                                 i32, ptr, ptr, ptr, i64t, i64t, i64t);
+                                                 i32, ptr, ptr, ptr, i64t, i64t, i64t, ptr, i32);
+    Value *pbias = bias ? buffer_.at(bias) : llvm::ConstantPointerNull::get(b_.getPtrTy());
     b_.CreateCall(callee, {ctx_, b_.getInt32(static_cast<uint32_t>(site_++)), b_.getInt32(static_cast<uint32_t>(flags)), pa,
-                           pb, buffer_.at(&v), m, k, n});
+                           pb, buffer_.at(&root), m, k, n, pbias, b_.getInt32(static_cast<uint32_t>(activation))});
   }
 
-  void call_kernel(const ir::Value &v, size_t index, Lowering how) {
-    std::vector<const ir::Value *> inputs(v.operands.begin(), v.operands.end()), group{&v};
-    if (how == Lowering::Elementwise) {
-      group = groups_.at(&v);
+  /// The kernel of one op, or of a fused region (an elementwise chain, or
+  /// a reduction with the chain computing its operand).
+  void call_kernel(std::span<const ir::Value *const> region, size_t index, Lowering how) {
+    const ir::Value &v = *region.back();
+    std::vector<const ir::Value *> inputs(v.operands.begin(), v.operands.end());
+    if (how == Lowering::Elementwise || region.size() > 1) {
+      // What the region reads from memory: operands defined outside it (constants become immediates).
       inputs.clear();
-      std::unordered_set<const ir::Value *> members(group.begin(), group.end());
-      for (const ir::Value *m : group)
+      for (const ir::Value *m : region)
         for (const ir::Value *o : m->operands)
-          if (!members.count(o) && (o->is_argument() || o->op != OpKind::Const) && std::find(inputs.begin(), inputs.end(), o) == inputs.end())
+          if (std::find(region.begin(), region.end(), o) == region.end() && (o->is_argument() || o->op != OpKind::Const) &&
+              std::find(inputs.begin(), inputs.end(), o) == inputs.end())
             inputs.push_back(o);
     }
-    std::string op = group.size() > 1 ? fmt::format("fused{}", group.size()) : std::string(v.info().name);
+    std::vector<const ir::Value *> stored;
+    for (const ir::Value *m : region.first(region.size() - 1))
+      if (buffer_.count(m)) stored.push_back(m);
+    std::string op = region.size() > 1 ? fmt::format("fused{}", region.size()) : std::string(v.info().name);
     std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, op, v.name.empty() ? "" : ".", v.name);
-    Kernel k(mc_, name, inputs.size());
+    Kernel k(mc_, name, inputs.size() + stored.size());
     switch (how) {
-    case Lowering::Elementwise: emit_elementwise(k, group, inputs); break;
-    case Lowering::Reduction: emit_reduction(k, v); break;
+    case Lowering::Elementwise: emit_elementwise(k, region, inputs, stored); break;
+    case Lowering::Reduction: emit_reduction(k, v, region.first(region.size() - 1), inputs, stored); break;
     case Lowering::Row: emit_row_op(k, v); break;
     case Lowering::Loss: emit_loss(k, v); break;
     default: emit_data_movement(k, v); break;
@@ -228,6 +215,7 @@ private:
     k.finish();
     std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};
     for (const ir::Value *o : inputs) args.push_back(buffer_.at(o));
+    for (const ir::Value *m : stored) args.push_back(buffer_.at(m));
     b_.CreateCall(k.function(), args);
   }
 
@@ -242,8 +230,7 @@ private:
   std::unordered_map<const ir::Value *, Value *> buffer_;
   std::vector<Value *> result_buffers_;
   std::unordered_set<const ir::Value *> folded_;
-  std::unordered_map<const ir::Value *, const ir::Value *> root_of_; // fused elementwise groups
-  std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> groups_;
+  std::unordered_map<int, std::vector<const ir::Value *>> regions_; // the fuse pass's regions, in body order
 };
 
 } // namespace

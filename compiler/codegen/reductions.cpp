@@ -1,18 +1,21 @@
 // sum, mean, max (over an axis or all) and sum_to: one loop nest over the
-// input that accumulates into the output, which is read with stride 0 along
+// input (loaded, or computed by a fused elementwise prologue) that
+// accumulates into the output, which is read with stride 0 along
 // the reduced dimensions. Reassociation is allowed so that LLVM vectorizes
 // the sums (the order of float additions differs from the interpreter's by
 // rounding only).
 #include "compiler/codegen/emitter.h"
 
 #include <cmath>
+#include <optional>
 
 namespace nncc::codegen {
 
 using ir::OpKind;
 using llvm::Value;
 
-void emit_reduction(Kernel &k, const ir::Value &v) {
+void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue,
+                    std::span<const ir::Value *const> inputs, std::span<const ir::Value *const> stored) {
   auto &b = k.b();
   k.allow_reassociation();
 
@@ -31,11 +34,16 @@ void emit_reduction(Kernel &k, const ir::Value &v) {
   Value *count = k.numel(v.type.shape);
   k.fill(d, k.out(), count, k.fconst(d, is_max ? -INFINITY : 0.0));
 
+  std::optional<FusedElements> operand;
+  if (!prologue.empty()) operand.emplace(k, prologue, inputs, stored);
   LoopNest nest(x.type.shape);
   nest.add(x.type.shape);
   nest.add(kept);
+  if (operand)
+    for (const ir::Value *in : inputs) nest.add(in->type.shape);
   nest.emit(k, [&](const std::vector<Value *> &at) {
-    Value *e = k.load(d, k.in(0), at[0]), *acc = k.load(d, k.out(), at[1]);
+    Value *e = operand ? operand->evaluate(k, std::span(at).subspan(2), at[0]) : k.load(d, k.in(0), at[0]);
+    Value *acc = k.load(d, k.out(), at[1]);
     k.store(d, is_max ? b.CreateSelect(b.CreateFCmpOLT(acc, e), e, acc) : b.CreateFAdd(acc, e), k.out(), at[1]);
   });
   if (v.op == OpKind::Mean) {

@@ -24,7 +24,8 @@ const PassInfo *find_pass(std::string_view name) {
 
 std::vector<const PassInfo *> optimization_pipeline(int level) {
   if (level <= 0) return {};
-  return {find_pass("stabilize"), find_pass("simplify"), find_pass("cse"), find_pass("simplify"), find_pass("dce")};
+  return {find_pass("stabilize"), find_pass("simplify"), find_pass("cse"), find_pass("simplify"), find_pass("dce"),
+          find_pass("fuse")};
 }
 
 bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,

@@ -41,7 +41,8 @@ struct PipelineOptions {
 };
 
 /// The passes of -O`level` after autodiff: none at 0; stabilize, simplify,
-/// cse, dce from 1 on (build_entry_points runs stabilize before autodiff too).
+/// cse, dce, fuse from 1 on (build_entry_points runs stabilize before
+/// autodiff too).
 std::vector<const PassInfo *> optimization_pipeline(int level);
 
 /// Runs `passes` in order over every function of the module. The IR printed

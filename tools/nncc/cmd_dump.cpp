@@ -17,16 +17,19 @@ void add_dump_command(CLI::App &app, int &status) {
   struct Options {
     std::string path, stage = "ir", format = "text", output, cpu = "native";
     int opt_level = 2;
+    bool print_after_all = false;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--stage", opt->stage,
                   "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph (and "
-                  "train_step: + the optimizer update, when the model has an optimizer); llvm: the LLVM IR of the "
-                  "entry points (forward, evaluate, grad, train_step) after LLVM's optimizer; asm: their machine code")
-      ->check(CLI::IsMember({"ast", "ir", "grad", "llvm", "asm"}))
+                  "train_step: + the optimizer update, when the model has an optimizer); opt: the entry points "
+                  "(forward, evaluate, grad, train_step) after the graph passes, fused regions shown; llvm: their "
+                  "LLVM IR after LLVM's optimizer; asm: their machine code")
+      ->check(CLI::IsMember({"ast", "ir", "grad", "opt", "llvm", "asm"}))
       ->capture_default_str();
-  cmd->add_option("-O", opt->opt_level, "LLVM optimization level for llvm and asm (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
+  cmd->add_flag("--print-after-all", opt->print_after_all, "with opt, llvm, asm: print the IR after every graph pass (to stderr)");
+  cmd->add_option("-O", opt->opt_level, "optimization level for opt, llvm and asm: 0 runs no graph pass and LLVM at -O0 (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
   cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text or dot (Graphviz)")
@@ -58,13 +61,17 @@ void add_dump_command(CLI::App &app, int &status) {
         compiler::build_grad(*f.result.module);
         if (f.result.module->optimizer) compiler::build_train_step(*f.result.module);
       }
+      if (opt->stage == "opt" || opt->stage == "llvm" || opt->stage == "asm") {
+        std::string trace;
+        compiler::build_entry_points(*f.result.module, opt->opt_level, {.print_after_all = opt->print_after_all}, &trace);
+        std::fwrite(trace.data(), 1, trace.size(), stderr);
+      }
       if (opt->stage == "llvm" || opt->stage == "asm") {
         if (dot) {
-          fmt::print(stderr, "nncc: error: --format=dot is for the graph stages (ast, ir, grad)\n");
+          fmt::print(stderr, "nncc: error: --format=dot is for the graph stages (ast, ir, grad, opt)\n");
           status = kUserError;
           return;
         }
-        compiler::build_entry_points(*f.result.module, opt->opt_level);
         try {
           text = codegen::emit_text(*f.result.module, {.cpu = opt->cpu, .opt_level = opt->opt_level},
                                     opt->stage == "llvm" ? codegen::TextStage::Llvm : codegen::TextStage::Asm);

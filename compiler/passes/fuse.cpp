@@ -1,0 +1,181 @@
+// fuse: groups values into regions that code generation compiles as one
+// kernel each, so intermediate values stay in registers instead of memory:
+//  - matmul-epilogue: a matmul, the bias added to its rows and a relu, tanh
+//    or sigmoid after it become one oneDNN call (bias + eltwise post-op);
+//  - elementwise-loop: a chain of elementwise ops of one type whose
+//    intermediate values nothing else reads is one loop (the Adam update of
+//    a param, relu's backward mask and product, ...); values of the chain
+//    that are results of the function are stored by the same loop;
+//  - reduction-prologue: a sum, mean, max or sum_to whose operand is such a
+//    chain reduces it as it is computed (the bias gradient sum_to(g * mask),
+//    the squared error of mse).
+// A value joins a region only when every user is in the region, so nothing
+// outside a region reads its intermediates before the region is computed.
+// Regions are made contiguous (members moved to just before their last
+// value, the root) and numbered in order.
+#include "compiler/passes/pass_registry.h"
+#include "compiler/pipeline.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace nncc::compiler {
+
+namespace {
+
+using ir::OpKind;
+using ir::Value;
+
+class Fusion {
+public:
+  Fusion(ir::Function &fn, PassContext &ctx) : fn_(fn), ctx_(ctx), inference_(is_inference(fn)) {
+    for (Value *v : fn.body())
+      for (const Value *o : v->operands) users_[o].push_back(v);
+    for (const ir::FunctionResult &r : fn.results()) results_.insert(r.value);
+  }
+
+  void run() {
+    for (Value *v : fn_.body())
+      if (v->op == OpKind::Matmul) fuse_epilogue(v);
+    const auto &body = fn_.body();
+    for (auto it = body.rbegin(); it != body.rend(); ++it) {
+      Value *v = *it;
+      if (region_.count(v)) continue;
+      if (is_reduction(v)) fuse_reduction(v);
+      else if (in_loop(v)) fuse_loop(v);
+    }
+    make_contiguous();
+  }
+
+private:
+  /// Ops a fused loop computes element by element.
+  bool in_loop(const Value *v) const {
+    return !v->is_argument() && v->info().has(ir::opflag::ELEMENTWISE) && !(inference_ && v->op == OpKind::Dropout);
+  }
+  static bool is_reduction(const Value *v) {
+    return !v->is_argument() && (v->op == OpKind::Sum || v->op == OpKind::Mean || v->op == OpKind::Max || v->op == OpKind::SumTo);
+  }
+  /// p may be computed inside region r: only r's values read it. A result
+  /// may be too (when `results_too`): the kernel also stores it, as the
+  /// fused Adam update stores the new m, v and param from one loop.
+  bool internal_to(const Value *p, int r, bool results_too = false) const {
+    if ((results_.count(p) && !results_too) || region_.count(p)) return false;
+    auto it = users_.find(p);
+    if (it == users_.end()) return results_.count(p) > 0;
+    return std::all_of(it->second.begin(), it->second.end(), [&](const Value *u) {
+      auto ru = region_.find(u);
+      return ru != region_.end() && ru->second == r;
+    });
+  }
+  /// The only user of v, when it has exactly one and v is no result.
+  const Value *single_user(const Value *v) const {
+    auto it = users_.find(v);
+    return !results_.count(v) && it != users_.end() && it->second.size() == 1 ? it->second[0] : nullptr;
+  }
+
+  /// A new region of `members`, computed at `root` (the last of them).
+  int open(std::vector<Value *> members, const Value *root) {
+    int r = static_cast<int>(members_.size()) + 1;
+    for (Value *m : members) region_[m] = r;
+    members_.push_back(std::move(members));
+    roots_.push_back(root);
+    return r;
+  }
+  /// Adds the loop ops of `type` that only region r reads, until none is left.
+  void grow(int r, const ir::Type &type) {
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (size_t m = 0; m < members_[r - 1].size(); ++m)
+        for (Value *p : members_[r - 1][m]->operands)
+          if (in_loop(p) && p->type == type && internal_to(p, r, /*results_too=*/true)) {
+            region_[p] = r;
+            members_[r - 1].push_back(p);
+            grew = true;
+          }
+    }
+  }
+  /// Regions of one value are no regions.
+  void close(int r, const char *rule) {
+    if (members_[r - 1].size() > 1) return ctx_.fired(rule);
+    region_.erase(members_[r - 1][0]);
+    members_[r - 1].clear();
+  }
+
+  void fuse_epilogue(Value *mm) {
+    if (mm->type.rank() != 2 || region_.count(mm)) return;
+    std::vector<Value *> members{mm};
+    Value *last = mm;
+    const ir::Dim &n = mm->type.shape[1];
+    if (const Value *u = single_user(last); u && u->op == OpKind::Add && u->type == mm->type) {
+      const Value *bias = u->operands[0] == last ? u->operands[1] : u->operands[0];
+      const ir::Shape &b = bias->type.shape;
+      if ((b == ir::Shape{n} || b == ir::Shape{ir::Dim::fixed(1), n}) && bias != last) members.push_back(last = const_cast<Value *>(u));
+    }
+    if (const Value *u = single_user(last);
+        u && (u->op == OpKind::Relu || u->op == OpKind::Tanh || u->op == OpKind::Sigmoid) && u->type == mm->type)
+      members.push_back(const_cast<Value *>(u));
+    const Value *root = members.back();
+    close(open(std::move(members), root), "matmul-epilogue");
+  }
+
+  void fuse_loop(Value *root) {
+    int r = open({root}, root);
+    grow(r, root->type);
+    close(r, "elementwise-loop");
+  }
+
+  /// The reduction is the root; its operand's chain is the loop it reduces.
+  void fuse_reduction(Value *reduce) {
+    int r = open({reduce}, reduce);
+    Value *x = reduce->operands[0];
+    if (in_loop(x) && internal_to(x, r)) {
+      region_[x] = r;
+      members_[r - 1].push_back(x);
+      grow(r, x->type);
+    }
+    close(r, "reduction-prologue");
+  }
+
+  /// Members move to just before their root (their users are all in the
+  /// region, so none is read earlier); regions are numbered in body order.
+  void make_contiguous() {
+    std::unordered_map<const Value *, const Value *> root_of;
+    for (size_t r = 0; r < members_.size(); ++r)
+      for (const Value *m : members_[r]) root_of[m] = roots_[r];
+    std::unordered_map<const Value *, std::vector<Value *>> pending;
+    std::vector<Value *> order;
+    int next = 1;
+    for (Value *v : fn_.body()) {
+      auto it = root_of.find(v);
+      if (it == root_of.end()) {
+        v->region = 0;
+        order.push_back(v);
+        continue;
+      }
+      pending[it->second].push_back(v);
+      if (it->second != v) continue;
+      for (Value *m : pending[v]) {
+        m->region = next;
+        order.push_back(m);
+      }
+      ++next;
+    }
+    fn_.reorder_body(std::move(order));
+  }
+
+  ir::Function &fn_;
+  PassContext &ctx_;
+  bool inference_;
+  std::unordered_map<const Value *, std::vector<Value *>> users_;
+  std::unordered_set<const Value *> results_;
+  std::unordered_map<const Value *, int> region_;
+  std::vector<std::vector<Value *>> members_; // region r's values at r - 1
+  std::vector<const Value *> roots_;
+};
+
+} // namespace
+
+void run_fuse(ir::Function &fn, PassContext &ctx) { Fusion(fn, ctx).run(); }
+
+} // namespace nncc::compiler
