@@ -38,6 +38,9 @@ struct Value {
   // 1 within its function; 0: its own kernel. Set by the fuse pass, whose
   // regions are contiguous in the body.
   int region = 0;
+  // The arena slot holding the value (Function::arena_slots), or -1: not
+  // planned (arguments, results, aliases, values inside a region, -O0).
+  int slot = -1;
 
   bool is_argument() const { return kind != ValueKind::Op; }
   const OpInfo &info() const { return op_info(op); }
@@ -85,8 +88,13 @@ public:
   /// instead (chains followed: a -> b -> c reads c). Types must match.
   void replace_uses(const std::unordered_map<const Value *, Value *> &with);
   const FunctionResult *find_result(std::string_view name) const;
+  /// The memory plan (plan_memory): each slot's size; slots lie one after
+  /// another in one arena per call.
+  std::vector<ByteSize> &arena_slots() { return arena_slots_; }
+  const std::vector<ByteSize> &arena_slots() const { return arena_slots_; }
 
 private:
+  std::vector<ByteSize> arena_slots_;
   std::string name_;
   std::vector<std::unique_ptr<Value>> storage_;
   std::vector<Value *> args_, body_;

@@ -1,6 +1,8 @@
 #include "ir/types.h"
 
+#include <algorithm>
 #include <fmt/format.h>
+#include <map>
 
 namespace nncc::ir {
 
@@ -49,6 +51,33 @@ std::optional<int64_t> static_numel(const Shape &shape) {
     if (__builtin_mul_overflow(n, d.size, &n)) return std::nullopt;
   }
   return n;
+}
+
+ByteSize byte_size(const Type &type) {
+  ByteSize size{type.dtype == DType::F64 ? 8 : 4, {}};
+  for (const Dim &d : type.shape) {
+    if (d.is_symbolic()) size.symbols.push_back(d.symbol);
+    else size.coef *= d.size;
+  }
+  std::sort(size.symbols.begin(), size.symbols.end());
+  return size;
+}
+
+std::string ByteSize::str() const {
+  std::string out = std::to_string(coef);
+  for (const std::string &s : symbols) out += "*" + s;
+  return out;
+}
+
+std::string format_byte_sum(const std::vector<ByteSize> &sizes) {
+  std::map<std::vector<std::string>, int64_t> terms;
+  for (const ByteSize &s : sizes) terms[s.symbols] += s.coef;
+  std::vector<ByteSize> sorted;
+  for (const auto &[symbols, coef] : terms) sorted.push_back({coef, symbols});
+  std::stable_sort(sorted.begin(), sorted.end(), [](const ByteSize &a, const ByteSize &b) { return a.symbols.size() > b.symbols.size(); });
+  std::string out;
+  for (const ByteSize &s : sorted) out += (out.empty() ? "" : " + ") + s.str();
+  return out.empty() ? "0" : out;
 }
 
 } // namespace nncc::ir

@@ -45,6 +45,19 @@ struct Type {
 
 std::string shape_str(const Shape &shape);
 
+/// A byte count that may depend on symbolic dims: coef times the product of
+/// `symbols` (sorted, repeated for powers), e.g. 2048 N for an f32[N, 512].
+struct ByteSize {
+  int64_t coef = 0;
+  std::vector<std::string> symbols;
+
+  bool operator==(const ByteSize &) const = default;
+  std::string str() const; // "2048*N", "1024"
+};
+ByteSize byte_size(const Type &type);
+/// Sizes summed per product of symbols, largest power first: "2048*N + 1024".
+std::string format_byte_sum(const std::vector<ByteSize> &sizes);
+
 /// Static element count, or nullopt when a dimension is symbolic or the
 /// product overflows int64.
 std::optional<int64_t> static_numel(const Shape &shape);

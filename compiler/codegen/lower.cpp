@@ -9,6 +9,7 @@
 
 #include "compiler/codegen/codegen.h"
 #include "compiler/codegen/emitter.h"
+#include "compiler/buffers.h"
 #include "compiler/pipeline.h"
 #include "nncc/kernel_abi.h"
 
@@ -67,7 +68,8 @@ public:
     b_.SetInsertPoint(llvm::BasicBlock::Create(mc_.llvm(), "entry", entry_));
     fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
 
-    find_folded_transposes();
+    folded_ = compiler::folded_transposes(fn_);
+    allocate_arena();
     for (const ir::Value *v : fn_.body())
       if (v->region) regions_[v->region].push_back(v);
     unsigned slot = 0;
@@ -83,14 +85,14 @@ public:
       if (v->region) region = regions_.at(v->region);
       if (folded_.count(v) || region.back() != v) continue;
       Lowering how = lowering_of(v->op);
-      if (how == Lowering::Alias || is_inference_dropout(*v)) {
+      if (compiler::aliases_operand(fn_, *v)) {
         buffer_[v] = buffer_.at(v->operands[0]);
         continue;
       }
       // The root, and the region's other values that are results, are stored.
       for (const ir::Value *m : region)
         if (auto r = result_of.find(m); r != result_of.end()) buffer_[m] = r->second;
-      if (!buffer_.count(v)) buffer_[v] = allocate(*v);
+      if (!buffer_.count(v)) buffer_[v] = scratch(*v);
       if (region.front()->op == OpKind::Matmul) emit_matmul(region);
       else call_kernel(region, i, how);
     }
@@ -125,33 +127,37 @@ private:
     return n;
   }
 
-  /// Scratch from the arena; returns from the entry point when it fails
-  /// (the runtime has recorded why).
-  Value *allocate(const ir::Value &v) {
+  /// `bytes` of scratch from the arena; returns from the entry point when
+  /// it fails (the runtime has recorded why).
+  Value *allocate(Value *bytes, const std::string &name) {
     auto alloc = mc_.module.getOrInsertFunction("nncc_rt_alloc", b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty());
-    Value *p = b_.CreateCall(alloc, {ctx_, bytes(v.type)}, v.name);
+    Value *p = b_.CreateCall(alloc, {ctx_, bytes}, name);
     auto *ok = llvm::BasicBlock::Create(mc_.llvm(), "allocated", entry_);
     b_.CreateCondBr(b_.CreateIsNull(p), fail_, ok);
     b_.SetInsertPoint(ok);
     return p;
   }
 
-  void find_folded_transposes() {
-    std::unordered_map<const ir::Value *, std::vector<const ir::Value *>> users;
-    for (const ir::Value *v : fn_.body())
-      for (const ir::Value *o : v->operands) users[o].push_back(v);
-    std::unordered_set<const ir::Value *> results;
-    for (const ir::FunctionResult &r : fn_.results()) results.insert(r.value);
-    for (const ir::Value *v : fn_.body()) {
-      if (v->op != OpKind::Transpose || results.count(v) || users[v].empty()) continue;
-      if (std::all_of(users[v].begin(), users[v].end(), [](const ir::Value *u) { return u->op == OpKind::Matmul; }))
-        folded_.insert(v);
+  /// The memory plan's arena: one allocation, each slot at its offset
+  /// (sizes rounded up to 64 bytes, so every slot stays aligned).
+  void allocate_arena() {
+    const auto &slots = fn_.arena_slots();
+    if (slots.empty()) return;
+    std::vector<Value *> offsets;
+    Value *total = i64(0);
+    for (const ir::ByteSize &s : slots) {
+      offsets.push_back(total);
+      Value *n = i64(s.coef);
+      for (const std::string &symbol : s.symbols) n = b_.CreateNUWMul(n, dim(ir::Dim::named(symbol)));
+      total = b_.CreateNUWAdd(total, b_.CreateAnd(b_.CreateNUWAdd(n, i64(63)), i64(~int64_t{63})));
     }
+    Value *base = allocate(total, "arena");
+    for (size_t i = 0; i < slots.size(); ++i) slot_ptr_.push_back(b_.CreateInBoundsGEP(b_.getInt8Ty(), base, offsets[i], fmt::format("slot{}", i)));
   }
 
-  // forward and evaluate are inference: dropout passes its input through.
-  bool is_inference_dropout(const ir::Value &v) const {
-    return v.op == OpKind::Dropout && compiler::is_inference(fn_);
+  /// The buffer of a scratch value: its slot, or an allocation of its own.
+  Value *scratch(const ir::Value &v) {
+    return v.slot >= 0 ? slot_ptr_.at(static_cast<size_t>(v.slot)) : allocate(bytes(v.type), v.name);
   }
 
   /// A matmul, or a matmul region: the product, then the bias added to its
@@ -216,6 +222,12 @@ private:
     std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};
     for (const ir::Value *o : inputs) args.push_back(buffer_.at(o));
     for (const ir::Value *m : stored) args.push_back(buffer_.at(m));
+    // Written in place over an input (plan_memory): those two may alias.
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (buffer_.at(inputs[i]) == buffer_.at(&v)) {
+        k.function()->removeParamAttr(2, llvm::Attribute::NoAlias);
+        k.function()->removeParamAttr(static_cast<unsigned>(3 + i), llvm::Attribute::NoAlias);
+      }
     b_.CreateCall(k.function(), args);
   }
 
@@ -230,6 +242,7 @@ private:
   std::unordered_map<const ir::Value *, Value *> buffer_;
   std::vector<Value *> result_buffers_;
   std::unordered_set<const ir::Value *> folded_;
+  std::vector<Value *> slot_ptr_; // the memory plan's slots
   std::unordered_map<int, std::vector<const ir::Value *>> regions_; // the fuse pass's regions, in body order
 };
 

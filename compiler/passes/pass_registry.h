@@ -41,7 +41,7 @@ struct PipelineOptions {
 };
 
 /// The passes of -O`level` after autodiff: none at 0; stabilize, simplify,
-/// cse, dce, fuse from 1 on (build_entry_points runs stabilize before
+/// cse, simplify, dce, fuse, plan_memory from 1 on (build_entry_points runs stabilize before
 /// autodiff too).
 std::vector<const PassInfo *> optimization_pipeline(int level);
 

@@ -1,4 +1,5 @@
 // nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
+#include "compiler/buffers.h"
 #include "compiler/codegen/codegen.h"
 #include "compiler/passes/autodiff.h"
 #include "compiler/pipeline.h"
@@ -17,7 +18,7 @@ void add_dump_command(CLI::App &app, int &status) {
   struct Options {
     std::string path, stage = "ir", format = "text", output, cpu = "native";
     int opt_level = 2;
-    bool print_after_all = false;
+    bool print_after_all = false, memory = false;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
@@ -28,6 +29,7 @@ void add_dump_command(CLI::App &app, int &status) {
                   "LLVM IR after LLVM's optimizer; asm: their machine code")
       ->check(CLI::IsMember({"ast", "ir", "grad", "opt", "llvm", "asm"}))
       ->capture_default_str();
+  cmd->add_flag("--memory", opt->memory, "with --stage=opt: after the IR, each entry point's memory plan and its peak bytes");
   cmd->add_flag("--print-after-all", opt->print_after_all, "with opt, llvm, asm: print the IR after every graph pass (to stderr)");
   cmd->add_option("-O", opt->opt_level, "optimization level for opt, llvm and asm: 0 runs no graph pass and LLVM at -O0 (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
   cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
@@ -61,9 +63,14 @@ void add_dump_command(CLI::App &app, int &status) {
         compiler::build_grad(*f.result.module);
         if (f.result.module->optimizer) compiler::build_train_step(*f.result.module);
       }
+      if (opt->memory && (opt->stage != "opt" || dot)) {
+        fmt::print(stderr, "nncc: error: --memory is for --stage=opt in text\n");
+        status = kUserError;
+        return;
+      }
       if (opt->stage == "opt" || opt->stage == "llvm" || opt->stage == "asm") {
         std::string trace;
-        compiler::build_entry_points(*f.result.module, opt->opt_level, {.print_after_all = opt->print_after_all}, &trace);
+        compiler::build_entry_points(*f.result.module, opt->opt_level, {.print_after_all = opt->print_after_all, .print_after = {}}, &trace);
         std::fwrite(trace.data(), 1, trace.size(), stderr);
       }
       if (opt->stage == "llvm" || opt->stage == "asm") {
@@ -82,6 +89,8 @@ void add_dump_command(CLI::App &app, int &status) {
         }
       } else {
         text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
+        if (opt->memory)
+          for (const ir::Function *fn : compiler::entry_points(*f.result.module)) text += compiler::memory_report(*fn);
       }
     }
     if (!write_output(opt->output, text)) status = kUserError;

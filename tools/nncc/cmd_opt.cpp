@@ -1,4 +1,5 @@
 // nncc opt FILE.nnir --pass=P[,P...] — run passes on text IR, print the result.
+#include "compiler/buffers.h"
 #include "compiler/passes/pass_registry.h"
 #include "ir/ir_parser.h"
 #include "ir/printer.h"
@@ -14,7 +15,7 @@ void add_opt_command(CLI::App &app, int &status) {
   struct Options {
     std::string path, output;
     std::vector<std::string> passes, print_after;
-    bool print_after_all = false;
+    bool print_after_all = false, memory = false;
   };
   auto opt = std::make_shared<Options>();
   std::string pass_names;
@@ -24,6 +25,7 @@ void add_opt_command(CLI::App &app, int &status) {
   cmd->add_option("--pass", opt->passes, "passes to run, in order:" + pass_names)->delimiter(',');
   cmd->add_option("--print-after", opt->print_after, "print the IR after these passes")->delimiter(',');
   cmd->add_flag("--print-after-all", opt->print_after_all, "print the IR after every pass");
+  cmd->add_flag("--memory", opt->memory, "after the IR, each function's memory plan (see the plan_memory pass)");
   cmd->add_option("-o,--output", opt->output, "write the result to this file instead of stdout");
   cmd->callback([opt, &status] {
     std::vector<const compiler::PassInfo *> passes;
@@ -57,7 +59,10 @@ void add_opt_command(CLI::App &app, int &status) {
       return;
     }
     std::fwrite(trace.data(), 1, trace.size(), stderr);
-    status = write_output(opt->output, ir::print_module(*module)) ? kSuccess : kUserError;
+    std::string text = ir::print_module(*module);
+    if (opt->memory)
+      for (const auto &fn : module->functions()) text += compiler::memory_report(*fn);
+    status = write_output(opt->output, text) ? kSuccess : kUserError;
   });
 }
 
