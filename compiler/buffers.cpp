@@ -48,14 +48,37 @@ bool aliases_operand(const ir::Function &fn, const ir::Value &v) {
   return v.op == ir::OpKind::Reshape || (v.op == ir::OpKind::Dropout && is_inference(fn));
 }
 
-std::vector<const ir::Value *> scratch_values(const ir::Function &fn) {
-  std::unordered_set<const ir::Value *> results = result_values(fn), folded = folded_transposes(fn);
+std::unordered_set<const ir::Value *> immediate_constants(const ir::Function &fn) {
+  std::unordered_set<const ir::Value *> out, results = result_values(fn);
+  for (const ir::Value *v : fn.body())
+    if (v->op == ir::OpKind::Const && !results.count(v)) out.insert(v);
+  for (const ir::Value *v : fn.body())
+    if (!v->info().has(ir::opflag::ELEMENTWISE))
+      for (const ir::Value *o : v->operands) out.erase(o);
+  return out;
+}
+
+namespace {
+
+/// Op values computed by a kernel of their own or as a region's root.
+std::vector<const ir::Value *> kernel_values(const ir::Function &fn) {
+  std::unordered_set<const ir::Value *> folded = folded_transposes(fn), immediate = immediate_constants(fn);
   auto pos = kernel_positions(fn);
   std::vector<const ir::Value *> out;
   for (size_t i = 0; i < fn.body().size(); ++i) {
     const ir::Value *v = fn.body()[i];
-    if (pos.at(v) == i && !results.count(v) && !folded.count(v) && !aliases_operand(fn, *v)) out.push_back(v);
+    if (pos.at(v) == i && !folded.count(v) && !immediate.count(v) && !aliases_operand(fn, *v)) out.push_back(v);
   }
+  return out;
+}
+
+} // namespace
+
+std::vector<const ir::Value *> scratch_values(const ir::Function &fn) {
+  std::unordered_set<const ir::Value *> results = result_values(fn);
+  std::vector<const ir::Value *> out;
+  for (const ir::Value *v : kernel_values(fn))
+    if (!results.count(v)) out.push_back(v);
   return out;
 }
 
@@ -84,8 +107,12 @@ std::string memory_report(const ir::Function &fn) {
     unplanned.push_back(ir::byte_size(v->type));
     by_slot[v->slot].push_back(v);
   }
-  std::string out = fmt::format("  # memory of @{}: {} values in scratch, {} bytes with one buffer each\n", fn.name(),
-                                unplanned.size(), ir::format_byte_sum(unplanned));
+  std::vector<const ir::Value *> kernels = kernel_values(fn);
+  auto regions = std::count_if(kernels.begin(), kernels.end(), [](const ir::Value *v) { return v->region != 0; });
+  auto matmuls = std::count_if(fn.body().begin(), fn.body().end(), [](const ir::Value *v) { return v->op == ir::OpKind::Matmul; });
+  std::string out = fmt::format("  # @{}: {} ops in {} kernels ({} fused regions, {} matmul calls)\n", fn.name(), fn.body().size(),
+                                kernels.size(), regions, matmuls);
+  out += fmt::format("  #   {} values in scratch: {} bytes with one buffer each\n", unplanned.size(), ir::format_byte_sum(unplanned));
   const auto &slots = fn.arena_slots();
   if (slots.empty()) return out + "  #   no memory plan (plan_memory did not run): each value is allocated on its own\n";
   out += fmt::format("  #   planned arena: {} slots, peak {} bytes\n", slots.size(), ir::format_byte_sum(slots));

@@ -21,6 +21,10 @@ std::unordered_set<const ir::Value *> folded_transposes(const ir::Function &fn);
 /// Values whose memory is their operand's (reshape; dropout in inference).
 bool aliases_operand(const ir::Function &fn, const ir::Value &v);
 
+/// Scalar constants that only elementwise ops read: compiled into their
+/// loops as immediates, never stored.
+std::unordered_set<const ir::Value *> immediate_constants(const ir::Function &fn);
+
 /// The op values that need scratch memory, in definition order.
 std::vector<const ir::Value *> scratch_values(const ir::Function &fn);
 
@@ -33,8 +37,9 @@ struct Lifetime {
 };
 std::unordered_map<const ir::Value *, Lifetime> scratch_lifetimes(const ir::Function &fn);
 
-/// The `nncc dump --memory` table of a function: each slot, the values it
-/// holds and when, and the peak against one buffer per value.
+/// The `nncc dump --memory` table of a function: its ops, kernels and
+/// matmul calls; each slot, the values it holds and when, and the peak
+/// against one buffer per value.
 std::string memory_report(const ir::Function &fn);
 
 } // namespace nncc::compiler

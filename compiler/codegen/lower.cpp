@@ -69,6 +69,7 @@ public:
     fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
 
     folded_ = compiler::folded_transposes(fn_);
+    immediate_ = compiler::immediate_constants(fn_);
     allocate_arena();
     for (const ir::Value *v : fn_.body())
       if (v->region) regions_[v->region].push_back(v);
@@ -83,7 +84,7 @@ public:
       // A fused region is one kernel, emitted at its last value (the root).
       std::span<const ir::Value *const> region(&fn_.body()[i], 1);
       if (v->region) region = regions_.at(v->region);
-      if (folded_.count(v) || region.back() != v) continue;
+      if (folded_.count(v) || immediate_.count(v) || region.back() != v) continue;
       Lowering how = lowering_of(v->op);
       if (compiler::aliases_operand(fn_, *v)) {
         buffer_[v] = buffer_.at(v->operands[0]);
@@ -241,7 +242,7 @@ private:
   llvm::BasicBlock *fail_ = nullptr;
   std::unordered_map<const ir::Value *, Value *> buffer_;
   std::vector<Value *> result_buffers_;
-  std::unordered_set<const ir::Value *> folded_;
+  std::unordered_set<const ir::Value *> folded_, immediate_;
   std::vector<Value *> slot_ptr_; // the memory plan's slots
   std::unordered_map<int, std::vector<const ir::Value *>> regions_; // the fuse pass's regions, in body order
 };
