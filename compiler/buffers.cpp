@@ -53,7 +53,7 @@ std::unordered_set<const ir::Value *> immediate_constants(const ir::Function &fn
   for (const ir::Value *v : fn.body())
     if (v->op == ir::OpKind::Const && !results.count(v)) out.insert(v);
   for (const ir::Value *v : fn.body())
-    if (!v->info().has(ir::opflag::ELEMENTWISE))
+    if (!v->info().has(ir::opflag::ELEMENTWISE) || aliases_operand(fn, *v))
       for (const ir::Value *o : v->operands) out.erase(o);
   return out;
 }
