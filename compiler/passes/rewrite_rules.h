@@ -21,6 +21,12 @@ struct RewriteRule {
 /// An op value (not an argument) computed by `op`.
 inline bool defined_by(const ir::Value *v, ir::OpKind op) { return !v->is_argument() && v->op == op; }
 
+/// The operand of v's first operand when that one is computed by unary op
+/// `inner` (log(softmax(x)) -> x for inner = softmax), or null.
+inline ir::Value *operand_through(const ir::Value &v, ir::OpKind inner) {
+  return defined_by(v.operands[0], inner) ? v.operands[0]->operands[0] : nullptr;
+}
+
 /// Applies the rules to every value in definition order (operands first, so
 /// chains rewrite bottom-up) until none fires, then deletes what became
 /// unused.

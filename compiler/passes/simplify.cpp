@@ -110,11 +110,6 @@ Value *sum_of_broadcast(ir::Function &fn, Value &v) {
   return &v;
 }
 
-/// The operand of unary op `inner` that `v` reads, when v's operand is one.
-Value *through(const Value &v, OpKind inner) {
-  return defined_by(v.operands[0], inner) ? v.operands[0]->operands[0] : nullptr;
-}
-
 const RewriteRule kRules[] = {
     {"fold-constants", OpKind::Const, fold_scalar},
     {"mul-by-one", OpKind::Mul, [](ir::Function &, Value &v) { return other_than_const(v, 1.0, true); }},
@@ -122,15 +117,15 @@ const RewriteRule kRules[] = {
     {"add-zero", OpKind::Add, [](ir::Function &, Value &v) { return other_than_const(v, 0.0, true); }},
     {"sub-zero", OpKind::Sub, [](ir::Function &, Value &v) { return other_than_const(v, 0.0, false); }},
     {"div-by-one", OpKind::Div, [](ir::Function &, Value &v) { return other_than_const(v, 1.0, false); }},
-    {"double-negation", OpKind::Neg, [](ir::Function &, Value &v) { return through(v, OpKind::Neg); }},
+    {"double-negation", OpKind::Neg, [](ir::Function &, Value &v) { return operand_through(v, OpKind::Neg); }},
     {"transpose-of-transpose", OpKind::Transpose,
      [](ir::Function &, Value &v) {
-       Value *x = through(v, OpKind::Transpose);
+       Value *x = operand_through(v, OpKind::Transpose);
        return x && same_type(x, &v) ? x : nullptr;
      }},
     {"reshape-of-reshape", OpKind::Reshape,
      [](ir::Function &, Value &v) -> Value * {
-       Value *x = through(v, OpKind::Reshape);
+       Value *x = operand_through(v, OpKind::Reshape);
        if (!x) return nullptr;
        v.operands[0] = x; // reshape(reshape(x)) reads x directly
        return &v;

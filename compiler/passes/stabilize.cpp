@@ -24,11 +24,6 @@ Value *becomes(Value &v, OpKind op, std::vector<Value *> operands, ir::Attrs att
   return &v;
 }
 
-/// The operand of unary op `inner` that v's first operand is, or null.
-Value *inner_operand(const Value &v, OpKind inner) {
-  return defined_by(v.operands[0], inner) ? v.operands[0]->operands[0] : nullptr;
-}
-
 bool on_last_axis(const Value &v) {
   int64_t axis = std::get<int64_t>(v.info().attr(v.attrs, "axis"));
   return axis == -1 || axis == v.type.rank() - 1;
@@ -37,29 +32,29 @@ bool on_last_axis(const Value &v) {
 const RewriteRule kRules[] = {
     {"log-of-softmax", OpKind::Log,
      [](ir::Function &, Value &v) -> Value * {
-       Value *x = inner_operand(v, OpKind::Softmax);
+       Value *x = operand_through(v, OpKind::Softmax);
        return x ? becomes(v, OpKind::LogSoftmax, {x}, {v.operands[0]->attrs[0]}) : nullptr;
      }},
     {"nll-of-log-softmax", OpKind::Nll,
      [](ir::Function &, Value &v) -> Value * {
-       Value *z = inner_operand(v, OpKind::LogSoftmax);
+       Value *z = operand_through(v, OpKind::LogSoftmax);
        if (!z || !on_last_axis(*v.operands[0])) return nullptr; // classes are the last axis
        return becomes(v, OpKind::CrossEntropy, {z, v.operands[1]}, {0.0});
      }},
     {"log-of-sigmoid", OpKind::Log,
      [](ir::Function &, Value &v) -> Value * {
-       Value *x = inner_operand(v, OpKind::Sigmoid);
+       Value *x = operand_through(v, OpKind::Sigmoid);
        return x ? becomes(v, OpKind::LogSigmoid, {x}, {}) : nullptr;
      }},
     {"bce-of-sigmoid", OpKind::Bce,
      [](ir::Function &, Value &v) -> Value * {
-       Value *z = inner_operand(v, OpKind::Sigmoid);
+       Value *z = operand_through(v, OpKind::Sigmoid);
        return z ? becomes(v, OpKind::BceWithLogits, {z, v.operands[1]}, {}) : nullptr;
      }},
     // exp(log x) is x for x > 0, where log is defined; log(exp(x)) is x
     // where exp does not overflow, and better where it does.
-    {"exp-of-log", OpKind::Exp, [](ir::Function &, Value &v) { return inner_operand(v, OpKind::Log); }},
-    {"log-of-exp", OpKind::Log, [](ir::Function &, Value &v) { return inner_operand(v, OpKind::Exp); }},
+    {"exp-of-log", OpKind::Exp, [](ir::Function &, Value &v) { return operand_through(v, OpKind::Log); }},
+    {"log-of-exp", OpKind::Log, [](ir::Function &, Value &v) { return operand_through(v, OpKind::Exp); }},
 };
 
 } // namespace
