@@ -37,23 +37,23 @@ std::unordered_set<const ir::Value *> folded_transposes(const ir::Function &fn) 
     for (const ir::Value *o : v->operands) users[o].push_back(v);
   std::unordered_set<const ir::Value *> results = result_values(fn), folded;
   for (const ir::Value *v : fn.body()) {
-    if (v->op != ir::OpKind::Transpose || results.count(v) || users[v].empty()) continue;
-    if (std::all_of(users[v].begin(), users[v].end(), [](const ir::Value *u) { return u->op == ir::OpKind::Matmul; }))
+    if (!v->info().has(ir::opflag::TRANSPOSE) || results.count(v) || users[v].empty()) continue;
+    if (std::all_of(users[v].begin(), users[v].end(), [](const ir::Value *u) { return u->info().has(ir::opflag::STRIDED_OPERANDS); }))
       folded.insert(v);
   }
   return folded;
 }
 
 bool aliases_operand(const ir::Function &fn, const ir::Value &v) {
-  return v.op == ir::OpKind::Reshape || (v.op == ir::OpKind::Dropout && is_inference(fn));
+  return v.info().lowering == ir::Lowering::Alias || (v.info().has(ir::opflag::IDENTITY_IN_INFERENCE) && is_inference(fn));
 }
 
 std::unordered_set<const ir::Value *> immediate_constants(const ir::Function &fn) {
   std::unordered_set<const ir::Value *> out, results = result_values(fn);
   for (const ir::Value *v : fn.body())
-    if (v->op == ir::OpKind::Const && !results.count(v)) out.insert(v);
+    if (v->info().has(ir::opflag::CONSTANT) && !results.count(v)) out.insert(v);
   for (const ir::Value *v : fn.body())
-    if (!v->info().has(ir::opflag::ELEMENTWISE) || aliases_operand(fn, *v))
+    if (v->info().lowering != ir::Lowering::Loop || aliases_operand(fn, *v))
       for (const ir::Value *o : v->operands) out.erase(o);
   return out;
 }
@@ -91,7 +91,7 @@ std::unordered_map<const ir::Value *, Lifetime> scratch_lifetimes(const ir::Func
     const ir::Value *v = body[i];
     for (const ir::Value *o : v->operands) last[o] = std::max(last[o], pos.at(v));
     // An alias or a folded transpose is read where its operand's memory is.
-    if (aliases_operand(fn, *v) || v->op == ir::OpKind::Transpose) last[v->operands[0]] = std::max(last[v->operands[0]], last[v]);
+    if (aliases_operand(fn, *v) || v->info().has(ir::opflag::TRANSPOSE)) last[v->operands[0]] = std::max(last[v->operands[0]], last[v]);
   }
   std::unordered_map<const ir::Value *, Lifetime> out;
   for (const ir::Value *v : scratch_values(fn)) out[v] = {pos.at(v), std::max(last[v], pos.at(v))};
@@ -109,9 +109,9 @@ std::string memory_report(const ir::Function &fn) {
   }
   std::vector<const ir::Value *> kernels = kernel_values(fn);
   auto regions = std::count_if(kernels.begin(), kernels.end(), [](const ir::Value *v) { return v->region != 0; });
-  auto matmuls = std::count_if(fn.body().begin(), fn.body().end(), [](const ir::Value *v) { return v->op == ir::OpKind::Matmul; });
-  std::string out = fmt::format("  # @{}: {} ops in {} kernels ({} fused regions, {} matmul calls)\n", fn.name(), fn.body().size(),
-                                kernels.size(), regions, matmuls);
+  auto calls = std::count_if(fn.body().begin(), fn.body().end(), [](const ir::Value *v) { return v->info().lowering == ir::Lowering::Primitive; });
+  std::string out = fmt::format("  # @{}: {} ops in {} kernels ({} fused regions, {} primitive calls)\n", fn.name(), fn.body().size(),
+                                kernels.size(), regions, calls);
   out += fmt::format("  #   {} values in scratch: {} bytes with one buffer each\n", unplanned.size(), ir::format_byte_sum(unplanned));
   const auto &slots = fn.arena_slots();
   if (slots.empty()) return out + "  #   no memory plan (plan_memory did not run): each value is allocated on its own\n";

@@ -6,8 +6,6 @@
 
 namespace nncc::compiler {
 
-using ir::OpKind;
-
 int64_t index_limit(const ir::Function &fn, const ir::Value *arg) {
   std::unordered_map<const ir::Value *, std::vector<std::pair<const ir::Value *, size_t>>> users;
   for (const ir::Value *v : fn.body())
@@ -21,22 +19,11 @@ int64_t index_limit(const ir::Function &fn, const ir::Value *arg) {
     const ir::Value *v = work.back();
     work.pop_back();
     for (auto [user, operand] : users[v]) {
-      switch (user->op) {
-      case OpKind::Reshape:
-      case OpKind::Slice:
-      case OpKind::Concat:
-      case OpKind::BroadcastTo:
-      case OpKind::Transpose: work.push_back(user); break;
-      case OpKind::CrossEntropy:
-      case OpKind::CrossEntropyGrad:
-      case OpKind::Nll:
-        if (operand == 1) tighten(user->operands[0]->type.shape.back());
-        break;
-      case OpKind::Onehot: tighten(user->type.shape.back()); break;
-      case OpKind::Embedding: tighten(user->operands[0]->type.shape.front()); break;
-      case OpKind::EmbeddingGrad: tighten(user->type.shape.front()); break;
-      default: break;
-      }
+      const ir::OpInfo &info = user->info();
+      if (info.has(ir::opflag::COPIES_VALUES)) work.push_back(user);
+      if (!info.index || info.index->operand != static_cast<int>(operand)) continue;
+      const ir::Type &bound = info.index->bound_by < 0 ? user->type : user->operands[static_cast<size_t>(info.index->bound_by)]->type;
+      tighten(bound.shape[ir::axis_index(info.index->axis, bound.rank())]);
     }
   }
   return limit;

@@ -44,6 +44,16 @@ struct Value {
 
   bool is_argument() const { return kind != ValueKind::Op; }
   const OpInfo &info() const { return op_info(op); }
+  // Attributes by name, typed (the op table's specs say which exist).
+  const AttrValue &attr(std::string_view attr_name) const { return info().attr(attrs, attr_name); }
+  int64_t int_attr(std::string_view attr_name) const { return std::get<int64_t>(attr(attr_name)); }
+  double float_attr(std::string_view attr_name) const { return attr_float(attr(attr_name)); }
+  bool bool_attr(std::string_view attr_name) const { return std::get<bool>(attr(attr_name)); }
+  /// An "int?" attribute such as a reduction's axis: nullopt for none.
+  std::optional<int64_t> optional_int_attr(std::string_view attr_name) const {
+    const AttrValue &a = attr(attr_name);
+    return attr_is_none(a) ? std::nullopt : std::optional(std::get<int64_t>(a));
+  }
 };
 
 struct FunctionResult {

@@ -11,8 +11,18 @@ namespace {
 std::vector<OpInfo> build_table() {
   using namespace opflag;
   std::vector<OpInfo> table;
-#define OP(Enum, spelling, arity, flags, attrs, rule)                                              \
-  table.push_back(OpInfo{OpKind::Enum, spelling, arity, flags, parse_attr_specs(attrs), &rules::rule});
+#define OP(Enum, spelling, arity, lowering, flags, attrs, rule)                                    \
+  table.push_back(OpInfo{OpKind::Enum, spelling, arity, Lowering::lowering, flags, parse_attr_specs(attrs), &rules::rule});
+#include "ir/ops.def"
+  auto row = [&](OpKind kind) -> OpInfo & { return table[static_cast<size_t>(kind)]; };
+#define OP_EPILOGUE(Enum, role) row(OpKind::Enum).epilogue = Epilogue::role;
+#define OP_INDEX(Enum, operand, bound_by, axis) row(OpKind::Enum).index = IndexOperand{operand, bound_by, axis};
+#define OP_INFIX(Enum, symbol, strength)                                                           \
+  row(OpKind::Enum).infix = symbol;                                                                \
+  row(OpKind::Enum).precedence = precedence::strength;
+#define OP_NOTATION(Enum, format, strength)                                                        \
+  row(OpKind::Enum).notation = format;                                                             \
+  row(OpKind::Enum).precedence = precedence::strength;
 #include "ir/ops.def"
   return table;
 }
@@ -32,6 +42,24 @@ const AttrValue &OpInfo::attr(const Attrs &values, std::string_view attr_name) c
 }
 
 const OpInfo &op_info(OpKind kind) { return table()[static_cast<size_t>(kind)]; }
+
+Attrs attrs_of(OpKind kind, std::initializer_list<std::pair<std::string_view, AttrValue>> named) {
+  const OpInfo &info = op_info(kind);
+  Attrs attrs = default_attrs(info.attrs);
+  std::vector<bool> given(attrs.size(), false);
+  for (const auto &[name, value] : named) {
+    int i = find_attr(info.attrs, name);
+    if (i < 0) throw std::logic_error(fmt::format("op '{}' has no attribute '{}'", info.name, name));
+    auto coerced = coerce_attr(info.attrs[static_cast<size_t>(i)], value);
+    if (!coerced) throw std::logic_error(fmt::format("'{}' of op '{}' must be {}", name, info.name, attr_kind_name(info.attrs[static_cast<size_t>(i)].kind)));
+    attrs[static_cast<size_t>(i)] = *coerced;
+    given[static_cast<size_t>(i)] = true;
+  }
+  for (size_t i = 0; i < attrs.size(); ++i)
+    if (!given[i] && !info.attrs[i].default_value)
+      throw std::logic_error(fmt::format("op '{}' needs attribute '{}'", info.name, info.attrs[i].name));
+  return attrs;
+}
 
 const OpInfo *find_op(std::string_view name) {
   for (const OpInfo &info : table())

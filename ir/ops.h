@@ -11,20 +11,57 @@
 namespace nncc::ir {
 
 enum class OpKind {
-#define OP(Enum, spelling, arity, flags, attrs, rule) Enum,
+#define OP(Enum, spelling, arity, lowering, flags, attrs, rule) Enum,
 #include "ir/ops.def"
+};
+
+/// `case OpKind::Enum:` of one row of ops.def. A switch over the ops of one
+/// family lists the others with
+///   #define LOOP_OP(...)          // (the family handled above)
+///   #define OP NNCC_OP_CASE
+///   #include "ir/ops.def"
+/// so it needs no `default:` and a new op of the family is a compile error.
+#define NNCC_OP_CASE(Enum, ...) case ::nncc::ir::OpKind::Enum:
+
+/// How code generation computes an op (its family's macro in ops.def).
+enum class Lowering {
+  Loop,      // one generated loop, element by element; chains fuse into one loop
+  Reduce,    // one loop nest accumulating into the output; fuses with the chain before it
+  Row,       // a few passes over each 1-D slice along an axis
+  Loss,      // a scalar loss or the fused gradient of one
+  Move,      // moves or picks elements, or makes a scalar
+  Primitive, // a call of a runtime primitive
+  Alias,     // no kernel: the operand's memory
+};
+
+/// What a primitive can apply to its result in the same call.
+enum class Epilogue { None, Bias, Relu, Tanh, Sigmoid };
+
+/// Binding strengths of the notations of ops (OP_INFIX, OP_NOTATION).
+namespace precedence {
+enum : int { Sum = 1, Product = 2, Unary = 3, Atom = 4 };
+}
+
+/// An operand of integer indices and what bounds them: each index must be
+/// less than dimension `axis` (negative: from the end) of operand
+/// `bound_by`, or of the result when `bound_by` is -1.
+struct IndexOperand {
+  int operand = 0;
+  int bound_by = 0;
+  int axis = 0;
 };
 
 namespace opflag {
 enum : unsigned {
   NONE = 0,
-  ELEMENTWISE = 1u << 0,        // one output element per input element
-  BROADCAST = 1u << 1,          // operands broadcast NumPy-style
-  REDUCTION = 1u << 2,          // reduces along `axis` (or all axes)
-  LOSS = 1u << 3,               // scalar objective
-  RANDOM = 1u << 4,             // draws random numbers (dropout)
-  NOT_DIFFERENTIABLE = 1u << 5, // no gradient flows through it
-  INTERNAL = 1u << 6,           // not callable from .nn source
+  RANDOM = 1u << 0,                // draws random numbers (dropout)
+  NOT_DIFFERENTIABLE = 1u << 1,    // no gradient flows through it
+  INTERNAL = 1u << 2,              // not callable from .nn source
+  CONSTANT = 1u << 3,              // its value is its `value` attribute: loops take it as an immediate
+  IDENTITY_IN_INFERENCE = 1u << 4, // the identity outside training (dropout): aliases its operand there
+  COPIES_VALUES = 1u << 5,         // every result element is an operand element (indices stay indices)
+  TRANSPOSE = 1u << 6,             // swaps the axes of a matrix: a reader with strides can fold it
+  STRIDED_OPERANDS = 1u << 7,      // reads a transposed operand through strides (no copy)
 };
 }
 
@@ -53,15 +90,25 @@ struct OpInfo {
   OpKind kind;
   std::string_view name;
   int arity; // -1: variadic
+  Lowering lowering;
   unsigned flags;
   std::vector<AttrSpec> attrs;
   TypeRule rule;
+  Epilogue epilogue = Epilogue::None;
+  std::optional<IndexOperand> index;
+  char infix = 0;                 // written `a SYMBOL b` ...
+  std::string_view notation;      // ... or by this format (empty: as a call)
+  int precedence = precedence::Atom;
 
   bool has(unsigned flag) const { return (flags & flag) != 0; }
   const AttrValue &attr(const Attrs &values, std::string_view attr_name) const;
 };
 
 const OpInfo &op_info(OpKind kind);
+/// Attributes of a `kind` op given by name; the others take their defaults.
+/// A name the op lacks, a value of the wrong kind or a missing required
+/// attribute is a compiler bug (std::logic_error).
+Attrs attrs_of(OpKind kind, std::initializer_list<std::pair<std::string_view, AttrValue>> named);
 /// The op spelled `name`, or nullptr.
 const OpInfo *find_op(std::string_view name);
 std::span<const OpInfo> all_ops();

@@ -32,12 +32,13 @@ std::string with_loc(std::string text, const Location &loc) {
 
 std::string describe_region(std::span<Value *const> body, size_t first) {
   size_t end = first;
-  bool matmul = false;
-  while (end < body.size() && body[end]->region == body[first]->region) matmul |= body[end++]->op == OpKind::Matmul;
+  const Value *primitive = nullptr;
+  for (; end < body.size() && body[end]->region == body[first]->region; ++end)
+    if (body[end]->info().lowering == Lowering::Primitive) primitive = body[end];
   const Value &root = *body[end - 1];
   size_t ops = end - first;
-  if (matmul) return fmt::format("matmul with its epilogue: {} ops, one call", ops);
-  if (root.info().has(opflag::REDUCTION) || root.op == OpKind::SumTo)
+  if (primitive) return fmt::format("{} with its epilogue: {} ops, one call", primitive->info().name, ops);
+  if (root.info().lowering == Lowering::Reduce)
     return fmt::format("{} ops, one loop over {} reducing into {}", ops, root.operands[0]->type.str(), root.type.str());
   return fmt::format("{} ops, one loop over {}", ops, root.type.str());
 }

@@ -42,12 +42,7 @@ std::optional<TypeResult> require_same_dtype(const OpInfo &op, const Type &a, co
                           {0, 1});
 }
 
-/// Normalizes a possibly negative axis for a tensor of the given type.
-std::optional<int> normalize_axis(int64_t axis, const Type &t) {
-  int64_t r = t.rank();
-  if (axis < -r || axis >= r) return std::nullopt;
-  return static_cast<int>(axis < 0 ? axis + r : axis);
-}
+std::optional<size_t> normalize_axis(int64_t axis, const Type &t) { return ir::normalize_axis(axis, t.rank()); }
 
 TypeResult bad_axis(const OpInfo &op, int64_t axis, const Type &t) {
   return TypeResult::fail(fmt::format("'{}': axis {} is out of range for {} (rank {})", op.name,
@@ -123,7 +118,7 @@ TypeResult reduce(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
   if (!a) return bad_axis(op, axis, x);
   Type out = x;
   if (keepdims) out.shape[static_cast<size_t>(*a)] = Dim::fixed(1);
-  else out.shape.erase(out.shape.begin() + *a);
+  else out.shape.erase(out.shape.begin() + static_cast<std::ptrdiff_t>(*a));
   return TypeResult::ok(out);
 }
 
@@ -133,7 +128,7 @@ TypeResult argmax(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
   auto a = normalize_axis(axis, xs[0]);
   if (!a) return bad_axis(op, axis, xs[0]);
   Type out{DType::I32, xs[0].shape};
-  out.shape.erase(out.shape.begin() + *a);
+  out.shape.erase(out.shape.begin() + static_cast<std::ptrdiff_t>(*a));
   return TypeResult::ok(out);
 }
 
@@ -231,7 +226,7 @@ TypeResult concat(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
                               {0, static_cast<int>(i)});
     for (int d = 0; d < t.rank(); ++d) {
       const Dim &a = out.shape[static_cast<size_t>(d)], &b = t.shape[static_cast<size_t>(d)];
-      if (d == *axis) {
+      if (static_cast<size_t>(d) == *axis) {
         if (a.is_symbolic() || b.is_symbolic())
           return TypeResult::fail(fmt::format("concat along symbolic dimension: {} and {}",
                                               first.str(), t.str()),

@@ -1,6 +1,7 @@
 #include "ir/types.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <fmt/format.h>
 #include <map>
 
@@ -53,8 +54,27 @@ std::optional<int64_t> static_numel(const Shape &shape) {
   return n;
 }
 
+int64_t dtype_size(DType d) {
+  switch (d) {
+  case DType::F32: return 4;
+  case DType::F64: return 8;
+  case DType::I32: return 4;
+  }
+  return 4;
+}
+
+std::optional<size_t> normalize_axis(int64_t axis, int rank) {
+  if (axis < -rank || axis >= rank) return std::nullopt;
+  return static_cast<size_t>(axis < 0 ? axis + rank : axis);
+}
+
+size_t axis_index(int64_t axis, int rank) {
+  if (auto a = normalize_axis(axis, rank)) return *a;
+  throw std::logic_error(fmt::format("axis {} is out of range for rank {}", axis, rank));
+}
+
 ByteSize byte_size(const Type &type) {
-  ByteSize size{type.dtype == DType::F64 ? 8 : 4, {}};
+  ByteSize size{dtype_size(type.dtype), {}};
   for (const Dim &d : type.shape) {
     if (d.is_symbolic()) size.symbols.push_back(d.symbol);
     else size.coef *= d.size;

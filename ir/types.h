@@ -14,6 +14,13 @@ enum class DType { F32, F64, I32 };
 std::string_view dtype_name(DType dtype);
 std::optional<DType> parse_dtype(std::string_view text);
 inline bool is_float(DType d) { return d != DType::I32; }
+/// The bytes of one element.
+int64_t dtype_size(DType d);
+/// Where `axis` (negative: counted from the end) lies among `rank` axes;
+/// nullopt when it is out of range.
+std::optional<size_t> normalize_axis(int64_t axis, int rank);
+/// normalize_axis of an axis a type rule has accepted.
+size_t axis_index(int64_t axis, int rank);
 
 /// One dimension: a static size (symbol empty) or a symbolic name.
 struct Dim {

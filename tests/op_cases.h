@@ -3,6 +3,7 @@
 // f32). Inputs are meant to be uniform in [-1, 1] (i32 inputs: labels in
 // [0, 3)); log/sqrt arguments stay positive and values stay away from kinks.
 #pragma once
+#include <string>
 
 namespace nncc::test {
 
@@ -25,6 +26,7 @@ inline const OpCase kOpCases[] = {
     {"negative exponent", "param a : f64[4] = uniform(1, 2)\n loss sum(a ** -1.5)"},
     {"square, abs", "input x : f64[6]\n param a : f64[6]\n loss sum(square(a - x)) + sum(abs(a + x))"},
     {"tanh, sigmoid", "input x : f64[4, 3]\n param W : f64[3, 3]\n loss sum(tanh(x @ W)) + sum(sigmoid(x @ W) * x)"},
+    {"softplus, gelu", "input x : f64[4, 3]\n param W : f64[3, 3]\n loss sum(softplus(x @ W) * x) + sum(gelu(x @ W * 2) * x)"},
     {"relu, leaky_relu", "input x : f64[8, 3]\n param W : f64[3, 3]\n loss sum(relu(x @ W) * x) + sum(leaky_relu(x @ W, alpha = 0.1) * x)"},
     {"dropout (the same mask forward and backward)", "input x : f64[4, 5]\n param a : f64[4, 5]\n loss sum(dropout(a * x, p = 0.3) * x)"},
     {"step has a zero gradient", "input x : f64[4]\n param a : f64[4]\n loss sum(step(a) * x) + sum(a * 0.5)"},
@@ -56,5 +58,21 @@ inline const OpCase kOpCases[] = {
     {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
                     " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},
 };
+
+/// Ops that only appear in outputs (not differentiable), and symbolic dims:
+/// the JIT differential suite runs these too.
+inline const OpCase kForwardOpCases[] = {
+    {"argmax and onehot", "input x : f64[N, 4]\n input y : i32[N]\n param W : f64[4, 3]\n z = x @ W\n"
+                          " c = argmax(z)\n o = onehot(y, 3)\n output c, o\n loss sum(square(z))"},
+    {"symbolic batch with reductions", "input x : f64[N, 5]\n param a : f64[5]\n h = x * a\n m = max(h, axis = 0)\n"
+                                       " output m\n loss mean(square(h)) + sum(mean(h, axis = 0, keepdims = true))"},
+    {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"
+                        " loss cross_entropy(x @ W, reshape(y, [6]))"},
+};
+
+/// A case as a model that trains (so it has every entry point).
+inline std::string op_case_model(const char *body) {
+  return std::string("model m {\n") + body + "\n optimizer sgd(lr = 0.1, momentum = 0.9)\n}\n";
+}
 
 } // namespace nncc::test

@@ -37,11 +37,11 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
   ir::DType d = v.type.dtype;
   const ir::Shape &shape = v.type.shape;
   switch (v.op) {
-  case OpKind::Const: return k.store(d, k.fconst(d, float_attr(v, "value")), k.out(), k.i64(0));
+  case OpKind::Const: return k.store(d, k.fconst(d, v.float_attr("value")), k.out(), k.i64(0));
   case OpKind::Size: {
     const ir::Shape &in = v.operands[0]->type.shape;
     Value *n = k.numel(in);
-    if (auto axis = axis_attr(v)) n = k.dim(in[static_cast<size_t>(*axis < 0 ? *axis + static_cast<int64_t>(in.size()) : *axis)]);
+    if (auto axis = v.optional_int_attr("axis")) n = k.dim(in[ir::axis_index(*axis, static_cast<int>(in.size()))]);
     return k.store(d, b.CreateUIToFP(n, k.elt(d)), k.out(), k.i64(0));
   }
   case OpKind::Transpose: {
@@ -54,7 +54,7 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     return;
   }
   case OpKind::Concat: {
-    int64_t axis = int_attr(v, "axis");
+    int64_t axis = v.int_attr("axis");
     Value *offset = k.i64(0);
     for (size_t t = 0; t < v.operands.size(); ++t) {
       const ir::Shape &part = v.operands[t]->type.shape;
@@ -64,8 +64,8 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     return;
   }
   case OpKind::Slice:
-    return copy_along_axis(k, d, k.out(), shape, k.in(0), v.operands[0]->type.shape, int_attr(v, "axis"),
-                           k.i64(int_attr(v, "start")), true);
+    return copy_along_axis(k, d, k.out(), shape, k.in(0), v.operands[0]->type.shape, v.int_attr("axis"),
+                           k.i64(v.int_attr("start")), true);
   case OpKind::Embedding:
   case OpKind::EmbeddingGrad: {
     // ids were checked against the table's rows before the call.
@@ -94,8 +94,12 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     });
     return;
   }
-  default: throw std::logic_error(fmt::format("codegen: '{}' is not a data-movement op", v.info().name));
+#define MOVE_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
+  throw std::logic_error(fmt::format("codegen: '{}' is not a data-movement op", v.info().name));
 }
 
 } // namespace nncc::codegen

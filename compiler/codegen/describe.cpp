@@ -9,7 +9,6 @@
 
 namespace nncc::codegen {
 
-using ir::OpKind;
 
 namespace {
 
@@ -81,7 +80,7 @@ ModelDesc describe(const ir::Module &module) {
       }
     }
     for (const ir::FunctionResult &r : fn->results()) f.results.push_back({r.name, public_dtype(r.value->type.dtype), dims(r.value->type)});
-    for (const ir::Value *v : fn->body()) desc.matmul_sites += v->op == OpKind::Matmul;
+    for (const ir::Value *v : fn->body()) desc.matmul_sites += v->info().lowering == ir::Lowering::Primitive;
     desc.functions.push_back(std::move(f));
   }
   desc.signature = fmt::format("{:016x}", fnv1a(signature));

@@ -7,6 +7,7 @@
 #include "nncc/kernel_abi.h"
 
 #include <algorithm>
+#include <numbers>
 #include <llvm/IR/Intrinsics.h>
 #include <unordered_map>
 
@@ -21,7 +22,7 @@ ElementEnv prepare_element(Kernel &k, const ir::Value &v) {
   if (v.info().has(ir::opflag::RANDOM)) {
     auto &b = k.b();
     auto base = k.mc.module.getOrInsertFunction("nncc_rt_dropout_base", b.getInt64Ty(), b.getPtrTy(), b.getInt64Ty());
-    env.random_base = b.CreateCall(base, {k.ctx(), k.i64(int_attr(v, "key"))});
+    env.random_base = b.CreateCall(base, {k.ctx(), k.i64(v.int_attr("key"))});
   }
   return env;
 }
@@ -33,7 +34,7 @@ namespace {
 Value *dropout_scale(Kernel &k, const ir::Value &v, const ElementEnv &env) {
   auto &b = k.b();
   ir::DType d = v.type.dtype;
-  double p = float_attr(v, "p");
+  double p = v.float_attr("p");
   if (p == 0) return k.fconst(d, 1.0);
   Value *z = b.CreateAdd(b.CreateXor(env.random_base, env.flat), b.getInt64(0x9E3779B97F4A7C15ull));
   z = b.CreateMul(b.CreateXor(z, b.CreateLShr(z, 30)), b.getInt64(0xBF58476D1CE4E5B9ull));
@@ -61,7 +62,7 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   case OpKind::Greater: return mask(b.CreateFCmpOGT(xs[0], xs[1]));
   case OpKind::GreaterEqual: return mask(b.CreateFCmpOGE(xs[0], xs[1]));
   case OpKind::Neg: return b.CreateFNeg(xs[0]);
-  case OpKind::Pow: return emit_pow(k, d, xs[0], float_attr(v, "exponent"));
+  case OpKind::Pow: return emit_pow(k, d, xs[0], v.float_attr("exponent"));
   case OpKind::Exp: return emit_exp(k, d, xs[0]);
   case OpKind::Log: return emit_log(k, d, xs[0]);
   case OpKind::Sqrt: return b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, xs[0]);
@@ -69,14 +70,16 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   case OpKind::Abs: return b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, xs[0]);
   case OpKind::Tanh: return emit_tanh(k, d, xs[0]);
   case OpKind::Sigmoid: return emit_sigmoid(k, d, xs[0]);
-  case OpKind::LogSigmoid: { // min(x, 0) - log1p(exp(-|x|))
-    Value *e = emit_exp(k, d, b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, xs[0])));
-    Value *low = b.CreateSelect(b.CreateFCmpOLT(xs[0], c(0)), xs[0], c(0));
-    return b.CreateFSub(low, emit_log1p(k, d, e));
+  case OpKind::LogSigmoid: return b.CreateFNeg(emit_softplus(k, d, b.CreateFNeg(xs[0]))); // min(x, 0) - log1p(exp(-|x|))
+  case OpKind::Softplus: return emit_softplus(k, d, xs[0]);
+  case OpKind::Gelu: return b.CreateFMul(xs[0], emit_normal_cdf(k, d, xs[0]));
+  case OpKind::GeluGrad: { // Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi)
+    Value *density = b.CreateFMul(emit_exp(k, d, b.CreateFMul(b.CreateFMul(xs[0], xs[0]), c(-0.5))), c(std::numbers::inv_sqrtpi / std::numbers::sqrt2));
+    return b.CreateFAdd(emit_normal_cdf(k, d, xs[0]), b.CreateFMul(xs[0], density));
   }
   case OpKind::Relu: return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], c(0));
   case OpKind::LeakyRelu:
-    return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], b.CreateFMul(xs[0], c(float_attr(v, "alpha"))));
+    return b.CreateSelect(b.CreateFCmpOGT(xs[0], c(0)), xs[0], b.CreateFMul(xs[0], c(v.float_attr("alpha"))));
   case OpKind::Step: return mask(b.CreateFCmpOGE(xs[0], c(0)));
   case OpKind::Sign: return b.CreateFSub(mask(b.CreateFCmpOGT(xs[0], c(0))), mask(b.CreateFCmpOLT(xs[0], c(0))));
   case OpKind::ZerosLike: return c(0);
@@ -89,8 +92,13 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
     Value *n = b.CreateUIToFP(env.count, k.elt(d));
     return b.CreateFDiv(b.CreateFDiv(b.CreateFSub(xs[0], xs[1]), den), n);
   }
-  default: throw std::logic_error(fmt::format("codegen: '{}' is not elementwise", v.info().name));
+  // The other families' ops never come here.
+#define LOOP_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
+  throw std::logic_error(fmt::format("codegen: '{}' is not elementwise", v.info().name));
 }
 
 FusedElements::FusedElements(Kernel &k, std::span<const ir::Value *const> group, std::span<const ir::Value *const> inputs,
@@ -104,7 +112,7 @@ Value *FusedElements::evaluate(Kernel &k, std::span<Value *const> input_offsets,
   std::unordered_map<const ir::Value *, Value *> element;
   auto operand = [&](const ir::Value *o) -> Value * {
     if (auto it = element.find(o); it != element.end()) return it->second;
-    if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, float_attr(*o, "value"));
+    if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, o->float_attr("value"));
     size_t i = static_cast<size_t>(std::find(inputs_.begin(), inputs_.end(), o) - inputs_.begin());
     return element[o] = k.load(o->type.dtype, k.in(i), input_offsets[i]);
   };

@@ -156,7 +156,7 @@ AxisView::AxisView(Kernel &k, const ir::Shape &shape, std::optional<int64_t> axi
     n = k.numel(shape);
     return;
   }
-  auto a = static_cast<size_t>(*axis < 0 ? *axis + static_cast<int64_t>(shape.size()) : *axis);
+  size_t a = ir::axis_index(*axis, static_cast<int>(shape.size()));
   outer = k.numel(shape, 0, a);
   n = k.dim(shape[a]);
   inner = k.numel(shape, a + 1);
@@ -204,13 +204,5 @@ Value *Slice::argmax() {
   auto &b = k.b();
   return fold(k.i64(0), [&](Value *best, Value *j) { return b.CreateSelect(b.CreateFCmpOGT(load(j), load(best)), j, best); });
 }
-
-std::optional<int64_t> axis_attr(const ir::Value &v, std::string_view name) {
-  const ir::AttrValue &a = v.info().attr(v.attrs, name);
-  if (ir::attr_is_none(a)) return std::nullopt;
-  return std::get<int64_t>(a);
-}
-double float_attr(const ir::Value &v, std::string_view name) { return ir::attr_float(v.info().attr(v.attrs, name)); }
-int64_t int_attr(const ir::Value &v, std::string_view name) { return std::get<int64_t>(v.info().attr(v.attrs, name)); }
 
 } // namespace nncc::codegen

@@ -119,9 +119,6 @@ struct Slice {
   llvm::Value *argmax();
 };
 
-std::optional<int64_t> axis_attr(const ir::Value &v, std::string_view name = "axis");
-double float_attr(const ir::Value &v, std::string_view name);
-int64_t int_attr(const ir::Value &v, std::string_view name);
 
 // --- Element math (vector_math.cpp): vectorizable, no libm calls for f32 ---
 llvm::Value *emit_exp(Kernel &k, ir::DType d, llvm::Value *x);
@@ -131,6 +128,10 @@ llvm::Value *emit_log1p(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_tanh(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_sigmoid(Kernel &k, ir::DType d, llvm::Value *x);
 llvm::Value *emit_pow(Kernel &k, ir::DType d, llvm::Value *x, double exponent);
+/// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow, no underflow.
+llvm::Value *emit_softplus(Kernel &k, ir::DType d, llvm::Value *x);
+/// Phi(x), the standard normal CDF: 0.5 erfc(-x / sqrt 2).
+llvm::Value *emit_normal_cdf(Kernel &k, ir::DType d, llvm::Value *x);
 
 // --- Kernels by family; each fills the kernel of op value v ---
 /// What an element computation may need besides its operands: its flat

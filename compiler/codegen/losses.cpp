@@ -21,7 +21,7 @@ void emit_class_loss(Kernel &k, const ir::Value &v) {
   bool labels = y.type.dtype == ir::DType::I32;
   AxisView rows(k, z.type.shape, -1);
   Value *classes = rows.n, *batch = b.CreateUIToFP(rows.outer, k.elt(d));
-  double alpha = v.op == OpKind::Nll ? 0.0 : float_attr(v, "label_smoothing");
+  double alpha = v.op == OpKind::Nll ? 0.0 : v.float_attr("label_smoothing");
   Value *total = k.local(k.elt(d), k.fconst(d, 0));
   rows.for_each_group(k, [&](Value *row, Value *base, Value *) {
     Slice zs{k, d, k.in(0), base, k.i64(1), classes};
@@ -57,7 +57,7 @@ void emit_pairwise_loss(Kernel &k, const ir::Value &v) {
   auto max = [&](Value *x, Value *y) { return b.CreateSelect(b.CreateFCmpOGE(x, y), x, y); };
   const ir::Value &p = *v.operands[0];
   Slice all{k, d, k.in(0), k.i64(0), k.i64(1), k.numel(p.type.shape)};
-  double margin = v.op == OpKind::Hinge ? float_attr(v, "margin") : 0.0;
+  double margin = v.op == OpKind::Hinge ? v.float_attr("margin") : 0.0;
   Value *s = all.sum([&](Value *i) {
     Value *a = all.load(i), *t = k.load(d, k.in(1), i);
     switch (v.op) {
@@ -72,8 +72,16 @@ void emit_pairwise_loss(Kernel &k, const ir::Value &v) {
       Value *diff = b.CreateFSub(a, t);
       return b.CreateFMul(diff, diff);
     }
-    default: return max(c(0), b.CreateFAdd(b.CreateFSub(c(margin), a), t));
+    case OpKind::Hinge: return max(c(0), b.CreateFAdd(b.CreateFSub(c(margin), a), t));
+    case OpKind::CrossEntropy:
+    case OpKind::CrossEntropyGrad:
+    case OpKind::Nll:
+#define LOSS_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+      break;
     }
+    throw std::logic_error(fmt::format("codegen: '{}' is not a pairwise loss", v.info().name));
   });
   k.store(d, b.CreateFDiv(s, b.CreateUIToFP(all.n, k.elt(d))), k.out(), k.i64(0));
 }
@@ -90,8 +98,12 @@ void emit_loss(Kernel &k, const ir::Value &v) {
   case OpKind::BceWithLogits:
   case OpKind::Mse:
   case OpKind::Hinge: return emit_pairwise_loss(k, v);
-  default: throw std::logic_error(fmt::format("codegen: '{}' is not a loss", v.info().name));
+#define LOSS_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
+  throw std::logic_error(fmt::format("codegen: '{}' is not a loss", v.info().name));
 }
 
 } // namespace nncc::codegen

@@ -18,37 +18,9 @@
 
 namespace nncc::codegen {
 
-using ir::OpKind;
 using llvm::Value;
 
 namespace {
-
-/// How the kernel of an op is made; every op of ops.def is listed.
-enum class Lowering { Elementwise, Reduction, Row, Loss, DataMovement, Matmul, Alias };
-
-Lowering lowering_of(OpKind op) {
-  switch (op) {
-  case OpKind::Add: case OpKind::Sub: case OpKind::Mul: case OpKind::Div: case OpKind::Maximum: case OpKind::Minimum:
-  case OpKind::Neg: case OpKind::Pow: case OpKind::Exp: case OpKind::Log: case OpKind::Sqrt: case OpKind::Square:
-  case OpKind::Abs: case OpKind::Tanh: case OpKind::Sigmoid: case OpKind::LogSigmoid: case OpKind::Relu: case OpKind::LeakyRelu: case OpKind::Step:
-  case OpKind::Dropout: case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike:
-  case OpKind::DropoutMask: case OpKind::BroadcastTo: case OpKind::BceGrad:
-    return Lowering::Elementwise;
-  case OpKind::Sum: case OpKind::Mean: case OpKind::Max: case OpKind::SumTo: return Lowering::Reduction;
-  case OpKind::Logsumexp: case OpKind::Softmax: case OpKind::LogSoftmax: case OpKind::Layernorm: case OpKind::Argmax:
-  case OpKind::MaxGrad:
-    return Lowering::Row;
-  case OpKind::CrossEntropy: case OpKind::Nll: case OpKind::Bce: case OpKind::BceWithLogits: case OpKind::Mse:
-  case OpKind::Hinge: case OpKind::CrossEntropyGrad:
-    return Lowering::Loss;
-  case OpKind::Const: case OpKind::Size: case OpKind::Transpose: case OpKind::Concat: case OpKind::Slice:
-  case OpKind::Embedding: case OpKind::EmbeddingGrad: case OpKind::Onehot:
-    return Lowering::DataMovement;
-  case OpKind::Matmul: return Lowering::Matmul;
-  case OpKind::Reshape: return Lowering::Alias;
-  }
-  return Lowering::DataMovement;
-}
 
 class FunctionLowering {
 public:
@@ -85,7 +57,6 @@ public:
       std::span<const ir::Value *const> region(&fn_.body()[i], 1);
       if (v->region) region = regions_.at(v->region);
       if (folded_.count(v) || immediate_.count(v) || region.back() != v) continue;
-      Lowering how = lowering_of(v->op);
       if (compiler::aliases_operand(fn_, *v)) {
         buffer_[v] = buffer_.at(v->operands[0]);
         continue;
@@ -94,8 +65,8 @@ public:
       for (const ir::Value *m : region)
         if (auto r = result_of.find(m); r != result_of.end()) buffer_[m] = r->second;
       if (!buffer_.count(v)) buffer_[v] = scratch(*v);
-      if (region.front()->op == OpKind::Matmul) emit_matmul(region);
-      else call_kernel(region, i, how);
+      if (region.front()->info().lowering == ir::Lowering::Primitive) emit_matmul(region);
+      else call_kernel(region, i);
     }
     // Results that are arguments, aliases or repeated values are copied.
     for (size_t i = 0; i < fn_.results().size(); ++i) {
@@ -123,7 +94,7 @@ private:
   }
 
   Value *bytes(const ir::Type &t) {
-    Value *n = i64(t.dtype == ir::DType::F64 ? 8 : 4);
+    Value *n = i64(ir::dtype_size(t.dtype));
     for (const ir::Dim &d : t.shape) n = b_.CreateNUWMul(n, dim(d));
     return n;
   }
@@ -169,11 +140,13 @@ private:
     const ir::Value *bias = nullptr;
     int activation = NNCC_ACTIVATION_NONE;
     for (const ir::Value *m : region.subspan(1)) {
-      if (m->op == OpKind::Add) bias = m->operands[0] == &v ? m->operands[1] : m->operands[0];
-      else if (m->op == OpKind::Relu) activation = NNCC_ACTIVATION_RELU;
-      else if (m->op == OpKind::Tanh) activation = NNCC_ACTIVATION_TANH;
-      else if (m->op == OpKind::Sigmoid) activation = NNCC_ACTIVATION_SIGMOID;
-      else throw std::logic_error(fmt::format("codegen: '{}' in a matmul epilogue", m->info().name));
+      switch (m->info().epilogue) {
+      case ir::Epilogue::Bias: bias = m->operands[0] == &v ? m->operands[1] : m->operands[0]; break;
+      case ir::Epilogue::Relu: activation = NNCC_ACTIVATION_RELU; break;
+      case ir::Epilogue::Tanh: activation = NNCC_ACTIVATION_TANH; break;
+      case ir::Epilogue::Sigmoid: activation = NNCC_ACTIVATION_SIGMOID; break;
+      case ir::Epilogue::None: throw std::logic_error(fmt::format("codegen: '{}' in a matmul epilogue", m->info().name));
+      }
     }
     int flags = 0;
     if (folded_.count(a)) flags |= NNCC_TRANSPOSE_A;
@@ -194,15 +167,16 @@ private:
 
   /// The kernel of one op, or of a fused region (an elementwise chain, or
   /// a reduction with the chain computing its operand).
-  void call_kernel(std::span<const ir::Value *const> region, size_t index, Lowering how) {
+  void call_kernel(std::span<const ir::Value *const> region, size_t index) {
     const ir::Value &v = *region.back();
+    ir::Lowering how = v.info().lowering;
     std::vector<const ir::Value *> inputs(v.operands.begin(), v.operands.end());
-    if (how == Lowering::Elementwise || region.size() > 1) {
+    if (how == ir::Lowering::Loop || region.size() > 1) {
       // What the region reads from memory: operands defined outside it (constants become immediates).
       inputs.clear();
       for (const ir::Value *m : region)
         for (const ir::Value *o : m->operands)
-          if (std::find(region.begin(), region.end(), o) == region.end() && (o->is_argument() || o->op != OpKind::Const) &&
+          if (std::find(region.begin(), region.end(), o) == region.end() && (o->is_argument() || !o->info().has(ir::opflag::CONSTANT)) &&
               std::find(inputs.begin(), inputs.end(), o) == inputs.end())
             inputs.push_back(o);
     }
@@ -213,11 +187,13 @@ private:
     std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, op, v.name.empty() ? "" : ".", v.name);
     Kernel k(mc_, name, inputs.size() + stored.size());
     switch (how) {
-    case Lowering::Elementwise: emit_elementwise(k, region, inputs, stored); break;
-    case Lowering::Reduction: emit_reduction(k, v, region.first(region.size() - 1), inputs, stored); break;
-    case Lowering::Row: emit_row_op(k, v); break;
-    case Lowering::Loss: emit_loss(k, v); break;
-    default: emit_data_movement(k, v); break;
+    case ir::Lowering::Loop: emit_elementwise(k, region, inputs, stored); break;
+    case ir::Lowering::Reduce: emit_reduction(k, v, region.first(region.size() - 1), inputs, stored); break;
+    case ir::Lowering::Row: emit_row_op(k, v); break;
+    case ir::Lowering::Loss: emit_loss(k, v); break;
+    case ir::Lowering::Move: emit_data_movement(k, v); break;
+    case ir::Lowering::Primitive:
+    case ir::Lowering::Alias: throw std::logic_error(fmt::format("codegen: '{}' has no generated kernel", v.info().name));
     }
     k.finish();
     std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};

@@ -25,8 +25,8 @@ void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *co
   ir::Shape kept = x.type.shape;
   if (v.op == OpKind::SumTo) {
     kept = v.type.shape;
-  } else if (auto axis = axis_attr(v)) {
-    kept[static_cast<size_t>(*axis < 0 ? *axis + x.type.rank() : *axis)] = ir::Dim::fixed(1);
+  } else if (auto axis = v.optional_int_attr("axis")) {
+    kept[ir::axis_index(*axis, x.type.rank())] = ir::Dim::fixed(1);
   } else {
     for (ir::Dim &dim : kept) dim = ir::Dim::fixed(1);
   }

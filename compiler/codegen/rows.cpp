@@ -17,7 +17,7 @@ void emit_row_op(Kernel &k, const ir::Value &v) {
 
   const ir::Value &x = *v.operands[0];
   ir::DType d = x.type.dtype;
-  std::optional<int64_t> axis = v.op == OpKind::Layernorm ? std::optional<int64_t>(-1) : axis_attr(v);
+  std::optional<int64_t> axis = v.op == OpKind::Layernorm ? std::optional<int64_t>(-1) : v.optional_int_attr("axis");
   AxisView view(k, x.type.shape, axis);
   if (v.op == OpKind::MaxGrad) k.fill(d, k.out(), k.numel(x.type.shape), k.fconst(d, 0));
   view.for_each_group(k, [&](Value *group, Value *base, Value *stride) {
@@ -43,11 +43,14 @@ void emit_row_op(Kernel &k, const ir::Value &v) {
         Value *c = b.CreateFSub(in.load(j), mean);
         return b.CreateFMul(c, c);
       }), n);
-      Value *inv = b.CreateFDiv(k.fconst(d, 1), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, b.CreateFAdd(var, k.fconst(d, float_attr(v, "eps")))));
+      Value *inv = b.CreateFDiv(k.fconst(d, 1), b.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, b.CreateFAdd(var, k.fconst(d, v.float_attr("eps")))));
       k.loop(view.n, [&](Value *j) { k.store(d, b.CreateFMul(b.CreateFSub(in.load(j), mean), inv), k.out(), out.at(j)); });
       break;
     }
-    default: throw std::logic_error(fmt::format("codegen: '{}' is not a row op", v.info().name));
+#define ROW_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+      throw std::logic_error(fmt::format("codegen: '{}' is not a row op", v.info().name));
     }
   });
 }

@@ -5,6 +5,7 @@
 #include "compiler/codegen/emitter.h"
 
 #include <cmath>
+#include <numbers>
 #include <llvm/IR/Intrinsics.h>
 
 namespace nncc::codegen {
@@ -145,6 +146,28 @@ Value *emit_pow(Kernel &k, ir::DType d, Value *x, double c) {
   if (d != ir::DType::F32) return libm(k, "pow", {x, k.fconst(d, c)});
   // x^c = exp(c log x): nan for x < 0 as pow; 0^c = 0 (c > 0) or inf.
   return emit_exp(k, d, b.CreateFMul(emit_log(k, d, x), k.fconst(d, c)));
+}
+
+Value *emit_softplus(Kernel &k, ir::DType d, Value *x) {
+  auto &b = k.b();
+  Value *e = emit_exp(k, d, b.CreateFNeg(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x)));
+  Value *high = b.CreateSelect(b.CreateFCmpOGT(x, k.fconst(d, 0.0)), x, k.fconst(d, 0.0));
+  return b.CreateFAdd(high, emit_log1p(k, d, e));
+}
+
+Value *emit_normal_cdf(Kernel &k, ir::DType d, Value *x) {
+  auto &b = k.b();
+  if (d != ir::DType::F32) return b.CreateFMul(libm(k, "erfc", {b.CreateFMul(x, k.fconst(d, -1 / std::numbers::sqrt2))}), k.fconst(d, 0.5));
+  llvm::IRBuilderBase::FastMathFlagGuard exact(b);
+  b.clearFastMathFlags();
+  // erfc(z) for z = |x| / sqrt 2 >= 0 as t P(t) exp(-z^2), t = 1 / (1 + p z)
+  // (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7); the tail of the sign of
+  // x is 0.5 erfc(z) itself, so small probabilities keep their digits.
+  Value *z = b.CreateFMul(b.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x), f(k, 1 / std::numbers::sqrt2));
+  Value *t = b.CreateFDiv(f(k, 1.0), b.CreateFAdd(f(k, 1.0), b.CreateFMul(z, f(k, 0.3275911))));
+  Value *poly = b.CreateFMul(horner(k, t, {1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592}), t);
+  Value *tail = b.CreateFMul(b.CreateFMul(poly, exp_f32(k, b.CreateFNeg(b.CreateFMul(z, z)))), f(k, 0.5));
+  return b.CreateSelect(b.CreateFCmpOGE(x, f(k, 0.0)), b.CreateFSub(f(k, 1.0), tail), tail);
 }
 
 } // namespace nncc::codegen

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <limits>
+#include <numbers>
 
 namespace nncc::interp {
 namespace {
@@ -55,7 +56,7 @@ struct AxisView {
       n = product(shape);
       return;
     }
-    int64_t a = *axis < 0 ? *axis + static_cast<int64_t>(shape.size()) : *axis;
+    auto a = static_cast<int64_t>(ir::axis_index(*axis, static_cast<int>(shape.size())));
     for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i)
       (i < a ? outer : i == a ? n : inner) *= shape[static_cast<size_t>(i)];
   }
@@ -67,14 +68,8 @@ struct AxisView {
   }
 };
 
-std::optional<int64_t> axis_attr(const ir::Value &v, std::string_view name = "axis") {
-  const ir::AttrValue &a = v.info().attr(v.attrs, name);
-  if (ir::attr_is_none(a)) return std::nullopt;
-  return std::get<int64_t>(a);
-}
-double float_attr(const ir::Value &v, std::string_view name) { return ir::attr_float(v.info().attr(v.attrs, name)); }
-int64_t int_attr(const ir::Value &v, std::string_view name) { return std::get<int64_t>(v.info().attr(v.attrs, name)); }
 
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 double sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 Tensor unary(const Tensor &x, ir::DType dtype, const std::function<double(double)> &f) {
@@ -136,9 +131,9 @@ void check_labels(const Tensor &y, int64_t classes, std::string_view op) {
 }
 
 double dropout_mask(const ir::Value &v, int64_t i, const RunOptions &o) {
-  double p = float_attr(v, "p");
+  double p = v.float_attr("p");
   if (!o.training || p == 0) return 1.0;
-  uint64_t stream = rng::dropout_stream(o.step, static_cast<uint64_t>(int_attr(v, "key")));
+  uint64_t stream = rng::dropout_stream(o.step, static_cast<uint64_t>(v.int_attr("key")));
   return rng::uniform(o.seed, stream, static_cast<uint64_t>(i)) >= p ? 1.0 / (1.0 - p) : 0.0;
 }
 
@@ -155,143 +150,267 @@ Tensor matmul(const Tensor &a, const Tensor &b, const Shape &out_shape, ir::DTyp
   return out;
 }
 
-Tensor compute(const ir::Value &v, const std::vector<const Tensor *> &in, const Shape &shape,
-               const RunOptions &options) {
-  const ir::DType dt = v.type.dtype;
-  auto x = [&](size_t i) -> const Tensor & { return *in[i]; };
-  auto bin = [&](const std::function<double(double, double)> &f) { return binary(x(0), x(1), shape, dt, f); };
-  auto un = [&](const std::function<double(double)> &f) { return unary(x(0), dt, f); };
+/// What every family's kernel is given: the op value, its operands' values,
+/// its shape with the symbolic dims bound, and the run's options.
+struct OpCall {
+  const ir::Value &v;
+  const std::vector<const Tensor *> &in;
+  const Shape &shape;
+  const RunOptions &options;
+
+  const Tensor &x(size_t i) const { return *in[i]; }
+  ir::DType dtype() const { return v.type.dtype; }
+  Tensor binary(const std::function<double(double, double)> &f) const { return interp::binary(x(0), x(1), shape, dtype(), f); }
+  Tensor unary(const std::function<double(double)> &f) const { return interp::unary(x(0), dtype(), f); }
+};
+
+Tensor loop_op(const OpCall &c) {
+  const ir::Value &v = c.v;
   switch (v.op) {
-  case OpKind::Const: return Tensor::scalar(float_attr(v, "value"), dt);
-  case OpKind::Add: return bin([](double a, double b) { return a + b; });
-  case OpKind::Sub: return bin([](double a, double b) { return a - b; });
-  case OpKind::Mul: return bin([](double a, double b) { return a * b; });
-  case OpKind::Div: return bin([](double a, double b) { return a / b; });
-  case OpKind::Maximum: return bin([](double a, double b) { return a >= b ? a : b; });
-  case OpKind::Minimum: return bin([](double a, double b) { return a <= b ? a : b; });
-  case OpKind::Greater: return bin([](double a, double b) { return a > b ? 1.0 : 0.0; });
-  case OpKind::GreaterEqual: return bin([](double a, double b) { return a >= b ? 1.0 : 0.0; });
-  case OpKind::Neg: return un([](double a) { return -a; });
+  case OpKind::Add: return c.binary([](double a, double b) { return a + b; });
+  case OpKind::Sub: return c.binary([](double a, double b) { return a - b; });
+  case OpKind::Mul: return c.binary([](double a, double b) { return a * b; });
+  case OpKind::Div: return c.binary([](double a, double b) { return a / b; });
+  case OpKind::Maximum: return c.binary([](double a, double b) { return a >= b ? a : b; });
+  case OpKind::Minimum: return c.binary([](double a, double b) { return a <= b ? a : b; });
+  case OpKind::Greater: return c.binary([](double a, double b) { return a > b ? 1.0 : 0.0; });
+  case OpKind::GreaterEqual: return c.binary([](double a, double b) { return a >= b ? 1.0 : 0.0; });
+  case OpKind::Neg: return c.unary([](double a) { return -a; });
   case OpKind::Pow: {
-    double c = float_attr(v, "exponent");
-    return un([c](double a) { return std::pow(a, c); });
+    double e = v.float_attr("exponent");
+    return c.unary([e](double a) { return std::pow(a, e); });
   }
-  case OpKind::Exp: return un([](double a) { return std::exp(a); });
-  case OpKind::Log: return un([](double a) { return std::log(a); });
-  case OpKind::Sqrt: return un([](double a) { return std::sqrt(a); });
-  case OpKind::Square: return un([](double a) { return a * a; });
-  case OpKind::Abs: return un([](double a) { return std::abs(a); });
-  case OpKind::Tanh: return un([](double a) { return std::tanh(a); });
-  case OpKind::Sigmoid: return un(sigmoid);
-  case OpKind::LogSigmoid: return un([](double a) { return std::min(a, 0.0) - std::log1p(std::exp(-std::abs(a))); });
-  case OpKind::Relu: return un([](double a) { return a > 0 ? a : 0.0; });
+  case OpKind::Exp: return c.unary([](double a) { return std::exp(a); });
+  case OpKind::Log: return c.unary([](double a) { return std::log(a); });
+  case OpKind::Sqrt: return c.unary([](double a) { return std::sqrt(a); });
+  case OpKind::Square: return c.unary([](double a) { return a * a; });
+  case OpKind::Abs: return c.unary([](double a) { return std::abs(a); });
+  case OpKind::Tanh: return c.unary([](double a) { return std::tanh(a); });
+  case OpKind::Sigmoid: return c.unary(sigmoid);
+  case OpKind::LogSigmoid: return c.unary([](double a) { return std::min(a, 0.0) - std::log1p(std::exp(-std::abs(a))); });
+  case OpKind::Relu: return c.unary([](double a) { return a > 0 ? a : 0.0; });
   case OpKind::LeakyRelu: {
-    double alpha = float_attr(v, "alpha");
-    return un([alpha](double a) { return a > 0 ? a : alpha * a; });
+    double alpha = v.float_attr("alpha");
+    return c.unary([alpha](double a) { return a > 0 ? a : alpha * a; });
   }
-  case OpKind::Step: return un([](double a) { return a >= 0 ? 1.0 : 0.0; });
-  case OpKind::Sign: return un([](double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0; });
-  case OpKind::ZerosLike: return Tensor::zeros(dt, x(0).shape);
+  case OpKind::Softplus: return c.unary([](double a) { return std::max(a, 0.0) + std::log1p(std::exp(-std::abs(a))); });
+  case OpKind::Gelu: return c.unary([](double a) { return a * normal_cdf(a); });
+  case OpKind::GeluGrad: return c.unary([](double a) { return normal_cdf(a) + a * std::exp(-0.5 * a * a) / std::sqrt(2 * std::numbers::pi); });
+  case OpKind::Step: return c.unary([](double a) { return a >= 0 ? 1.0 : 0.0; });
+  case OpKind::Sign: return c.unary([](double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0; });
+  case OpKind::ZerosLike: return Tensor::zeros(c.dtype(), c.x(0).shape);
   case OpKind::Dropout:
   case OpKind::DropoutMask: {
-    Tensor out{dt, x(0).shape, x(0).data};
+    Tensor out{c.dtype(), c.x(0).shape, c.x(0).data};
     for (int64_t i = 0; i < out.numel(); ++i)
-      at(out, i) = dropout_mask(v, i, options) * (v.op == OpKind::Dropout ? at(out, i) : 1.0);
+      at(out, i) = dropout_mask(v, i, c.options) * (v.op == OpKind::Dropout ? at(out, i) : 1.0);
     return out;
   }
-  case OpKind::Sum:
-  case OpKind::Mean:
-  case OpKind::Max:
-  case OpKind::Logsumexp: {
-    const Tensor &t = x(0);
-    return reduce(t, shape, dt, AxisView(t.shape, axis_attr(v)), [&](int64_t base, int64_t stride, int64_t n) {
-      if (v.op == OpKind::Max) return group_max(t, base, stride, n);
-      if (v.op == OpKind::Logsumexp) return group_logsumexp(t, base, stride, n);
-      double s = 0;
-      for (int64_t k = 0; k < n; ++k) s += at(t, base + k * stride);
-      return v.op == OpKind::Mean ? s / static_cast<double>(n) : s;
-    });
+  case OpKind::BroadcastTo: return binary(c.x(0), Tensor::scalar(0, c.dtype()), c.shape, c.dtype(), [](double a, double) { return a; });
+  case OpKind::BceGrad: {
+    double n = static_cast<double>(c.x(0).numel());
+    return c.binary([n](double p, double t) { return (p - t) / std::max(p * (1 - p), 1e-12) / n; });
   }
-  case OpKind::Argmax: {
-    const Tensor &t = x(0);
-    return reduce(t, shape, dt, AxisView(t.shape, axis_attr(v)), [&](int64_t base, int64_t stride, int64_t n) {
+#define LOOP_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("interpreter: '{}' is not elementwise", v.info().name));
+}
+
+Tensor reduce_op(const OpCall &c) {
+  const ir::Value &v = c.v;
+  const Tensor &t = c.x(0);
+  auto sum = [&](int64_t base, int64_t stride, int64_t n) {
+    double s = 0;
+    for (int64_t k = 0; k < n; ++k) s += at(t, base + k * stride);
+    return s;
+  };
+  switch (v.op) {
+  case OpKind::Sum: return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")), sum);
+  case OpKind::Mean:
+    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+                  [&](int64_t base, int64_t stride, int64_t n) { return sum(base, stride, n) / static_cast<double>(n); });
+  case OpKind::Max:
+    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+                  [&](int64_t base, int64_t stride, int64_t n) { return group_max(t, base, stride, n); });
+  case OpKind::SumTo: {
+    Tensor out = Tensor::zeros(c.dtype(), c.shape);
+    BroadcastIndex to_out(c.shape, t.shape);
+    for (int64_t i = 0; i < t.numel(); ++i) at(out, to_out(i)) += at(t, i);
+    return out;
+  }
+#define REDUCE_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("interpreter: '{}' is not a reduction", v.info().name));
+}
+
+Tensor layernorm(const Tensor &x, ir::DType dt, double eps) {
+  Tensor out{dt, x.shape, x.data};
+  AxisView view(x.shape, -1);
+  view.for_each_group([&](int64_t base, int64_t stride) {
+    double mean = 0, var = 0;
+    for (int64_t k = 0; k < view.n; ++k) mean += at(x, base + k * stride);
+    mean /= static_cast<double>(view.n);
+    for (int64_t k = 0; k < view.n; ++k) var += std::pow(at(x, base + k * stride) - mean, 2);
+    var /= static_cast<double>(view.n);
+    for (int64_t k = 0; k < view.n; ++k) at(out, base + k * stride) = (at(x, base + k * stride) - mean) / std::sqrt(var + eps);
+  });
+  return out;
+}
+
+Tensor row_op(const OpCall &c) {
+  const ir::Value &v = c.v;
+  const Tensor &t = c.x(0);
+  switch (v.op) {
+  case OpKind::Logsumexp:
+    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+                  [&](int64_t base, int64_t stride, int64_t n) { return group_logsumexp(t, base, stride, n); });
+  case OpKind::Argmax:
+    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")), [&](int64_t base, int64_t stride, int64_t n) {
       return static_cast<double>(group_argmax(t, base, stride, n));
     });
-  }
-  case OpKind::Size: {
-    AxisView view(x(0).shape, axis_attr(v));
-    return Tensor::scalar(static_cast<double>(axis_attr(v) ? view.n : x(0).numel()), dt);
-  }
   case OpKind::Softmax:
   case OpKind::LogSoftmax: {
-    Tensor out{dt, x(0).shape, x(0).data};
-    AxisView view(x(0).shape, axis_attr(v));
+    Tensor out{c.dtype(), t.shape, t.data};
+    AxisView view(t.shape, v.optional_int_attr("axis"));
     view.for_each_group([&](int64_t base, int64_t stride) {
-      double lse = group_logsumexp(x(0), base, stride, view.n);
+      double lse = group_logsumexp(t, base, stride, view.n);
       for (int64_t k = 0; k < view.n; ++k) {
-        double logp = at(x(0), base + k * stride) - lse;
+        double logp = at(t, base + k * stride) - lse;
         at(out, base + k * stride) = v.op == OpKind::Softmax ? std::exp(logp) : logp;
       }
     });
     return out;
   }
-  case OpKind::Layernorm: {
-    Tensor out{dt, x(0).shape, x(0).data};
-    double eps = float_attr(v, "eps");
-    AxisView view(x(0).shape, -1);
+  case OpKind::Layernorm: return layernorm(t, c.dtype(), v.float_attr("eps"));
+  case OpKind::MaxGrad: {
+    const Tensor &g = c.x(1);
+    Tensor out = Tensor::zeros(c.dtype(), t.shape);
+    AxisView view(t.shape, v.optional_int_attr("axis"));
+    int64_t group = 0;
     view.for_each_group([&](int64_t base, int64_t stride) {
-      double mean = 0, var = 0;
-      for (int64_t k = 0; k < view.n; ++k) mean += at(x(0), base + k * stride);
-      mean /= static_cast<double>(view.n);
-      for (int64_t k = 0; k < view.n; ++k) var += std::pow(at(x(0), base + k * stride) - mean, 2);
-      var /= static_cast<double>(view.n);
-      for (int64_t k = 0; k < view.n; ++k)
-        at(out, base + k * stride) = (at(x(0), base + k * stride) - mean) / std::sqrt(var + eps);
+      at(out, base + group_argmax(t, base, stride, view.n) * stride) = at(g, group++);
     });
     return out;
   }
-  case OpKind::Matmul: return matmul(x(0), x(1), shape, dt);
-  case OpKind::Transpose: {
-    Tensor out = Tensor::zeros(dt, shape);
-    int64_t r = x(0).shape[0], c = x(0).shape[1];
-    for (int64_t i = 0; i < r; ++i)
-      for (int64_t j = 0; j < c; ++j) at(out, j * r + i) = at(x(0), i * c + j);
-    return out;
+#define ROW_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
-  case OpKind::Reshape: return Tensor{dt, shape, x(0).data};
-  case OpKind::BroadcastTo: return binary(x(0), Tensor::scalar(0, dt), shape, dt, [](double a, double) { return a; });
-  case OpKind::SumTo: {
-    Tensor out = Tensor::zeros(dt, shape);
-    BroadcastIndex to_out(shape, x(0).shape);
-    for (int64_t i = 0; i < x(0).numel(); ++i) at(out, to_out(i)) += at(x(0), i);
-    return out;
+  throw std::logic_error(fmt::format("interpreter: '{}' is not a row op", v.info().name));
+}
+
+/// cross_entropy (its loss or its gradient) and nll of scores z [.., C]
+/// against labels or soft targets y.
+Tensor class_loss(const OpCall &c) {
+  const ir::Value &v = c.v;
+  const Tensor &z = c.x(0), &y = c.x(1);
+  bool labels = y.dtype == ir::DType::I32;
+  int64_t classes = z.shape.back(), batch = z.numel() / classes;
+  double alpha = v.op == OpKind::Nll ? 0.0 : v.float_attr("label_smoothing");
+  if (labels) check_labels(y, classes, v.info().name);
+  if (v.op == OpKind::Nll) {
+    double s = 0;
+    for (int64_t b = 0; b < batch; ++b) s -= at(z, b * classes + static_cast<int64_t>(at(y, b)));
+    return Tensor::scalar(s / static_cast<double>(batch), c.dtype());
   }
-  case OpKind::Concat: {
-    Tensor out = Tensor::zeros(dt, shape);
-    int64_t axis = int_attr(v, "axis"), offset = 0;
-    AxisView ov(shape, axis);
-    for (const Tensor *t : in) {
-      AxisView tv(t->shape, axis);
-      for (int64_t o = 0; o < tv.outer; ++o)
-        for (int64_t k = 0; k < tv.n; ++k)
-          for (int64_t i = 0; i < tv.inner; ++i) at(out, ov.at(o, offset + k, i)) = at(*t, tv.at(o, k, i));
-      offset += tv.n;
+  Tensor grad = Tensor::zeros(c.dtype(), z.shape);
+  double loss = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    double lse = group_logsumexp(z, b * classes, 1, classes);
+    for (int64_t k = 0; k < classes; ++k) {
+      double t = ce_target(y, labels, b, k, classes, alpha), logp = at(z, b * classes + k) - lse;
+      loss -= t * logp;
+      at(grad, b * classes + k) = (std::exp(logp) - t) / static_cast<double>(batch);
     }
+  }
+  return v.op == OpKind::CrossEntropy ? Tensor::scalar(loss / static_cast<double>(batch), c.dtype()) : grad;
+}
+
+/// The mean over all elements of f(p, t).
+Tensor pairwise_mean(const OpCall &c, const std::function<double(double, double)> &f) {
+  const Tensor &p = c.x(0), &t = c.x(1);
+  double s = 0;
+  for (int64_t i = 0; i < p.numel(); ++i) s += f(at(p, i), at(t, i));
+  return Tensor::scalar(s / static_cast<double>(p.numel()), c.dtype());
+}
+
+Tensor loss_op(const OpCall &c) {
+  const ir::Value &v = c.v;
+  switch (v.op) {
+  case OpKind::CrossEntropy:
+  case OpKind::CrossEntropyGrad:
+  case OpKind::Nll: return class_loss(c);
+  // PyTorch's BCELoss clamps each log at -100.
+  case OpKind::Bce:
+    return pairwise_mean(c, [](double p, double t) { return -(t * std::max(std::log(p), -100.0) + (1 - t) * std::max(std::log(1 - p), -100.0)); });
+  case OpKind::BceWithLogits:
+    return pairwise_mean(c, [](double z, double t) { return std::max(z, 0.0) - z * t + std::log1p(std::exp(-std::abs(z))); });
+  case OpKind::Mse: return pairwise_mean(c, [](double p, double t) { return (p - t) * (p - t); });
+  case OpKind::Hinge: {
+    double margin = v.float_attr("margin");
+    return pairwise_mean(c, [margin](double s, double sc) { return std::max(0.0, margin - s + sc); });
+  }
+#define LOSS_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("interpreter: '{}' is not a loss", v.info().name));
+}
+
+Tensor concat(const OpCall &c) {
+  Tensor out = Tensor::zeros(c.dtype(), c.shape);
+  int64_t axis = c.v.int_attr("axis"), offset = 0;
+  AxisView ov(c.shape, axis);
+  for (const Tensor *t : c.in) {
+    AxisView tv(t->shape, axis);
+    for (int64_t o = 0; o < tv.outer; ++o)
+      for (int64_t k = 0; k < tv.n; ++k)
+        for (int64_t i = 0; i < tv.inner; ++i) at(out, ov.at(o, offset + k, i)) = at(*t, tv.at(o, k, i));
+    offset += tv.n;
+  }
+  return out;
+}
+
+Tensor slice(const OpCall &c) {
+  Tensor out = Tensor::zeros(c.dtype(), c.shape);
+  int64_t start = c.v.int_attr("start");
+  AxisView iv(c.x(0).shape, c.v.int_attr("axis")), ov(c.shape, c.v.int_attr("axis"));
+  for (int64_t o = 0; o < ov.outer; ++o)
+    for (int64_t k = 0; k < ov.n; ++k)
+      for (int64_t i = 0; i < ov.inner; ++i) at(out, ov.at(o, k, i)) = at(c.x(0), iv.at(o, start + k, i));
+  return out;
+}
+
+Tensor move_op(const OpCall &c) {
+  const ir::Value &v = c.v;
+  const ir::DType dt = c.dtype();
+  switch (v.op) {
+  case OpKind::Const: return Tensor::scalar(v.float_attr("value"), dt);
+  case OpKind::Size: {
+    AxisView view(c.x(0).shape, v.optional_int_attr("axis"));
+    return Tensor::scalar(static_cast<double>(v.optional_int_attr("axis") ? view.n : c.x(0).numel()), dt);
+  }
+  case OpKind::Transpose: {
+    Tensor out = Tensor::zeros(dt, c.shape);
+    int64_t r = c.x(0).shape[0], cols = c.x(0).shape[1];
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t j = 0; j < cols; ++j) at(out, j * r + i) = at(c.x(0), i * cols + j);
     return out;
   }
-  case OpKind::Slice: {
-    Tensor out = Tensor::zeros(dt, shape);
-    int64_t start = int_attr(v, "start");
-    AxisView iv(x(0).shape, int_attr(v, "axis")), ov(shape, int_attr(v, "axis"));
-    for (int64_t o = 0; o < ov.outer; ++o)
-      for (int64_t k = 0; k < ov.n; ++k)
-        for (int64_t i = 0; i < ov.inner; ++i) at(out, ov.at(o, k, i)) = at(x(0), iv.at(o, start + k, i));
-    return out;
-  }
+  case OpKind::Concat: return concat(c);
+  case OpKind::Slice: return slice(c);
   case OpKind::Embedding: {
-    const Tensor &table = x(0), &ids = x(1);
+    const Tensor &table = c.x(0), &ids = c.x(1);
     int64_t rows = table.shape[0], d = table.shape[1];
-    Tensor out = Tensor::zeros(dt, shape);
+    Tensor out = Tensor::zeros(dt, c.shape);
     for (int64_t i = 0; i < ids.numel(); ++i) {
       auto id = static_cast<int64_t>(at(ids, i));
       if (id < 0 || id >= rows) throw InterpError(fmt::format("embedding: id {} is out of range [0, {})", id, rows));
@@ -300,91 +419,60 @@ Tensor compute(const ir::Value &v, const std::vector<const Tensor *> &in, const 
     return out;
   }
   case OpKind::EmbeddingGrad: {
-    const Tensor &g = x(0), &ids = x(1);
-    int64_t d = g.shape.back(), rows = int_attr(v, "rows");
+    const Tensor &g = c.x(0), &ids = c.x(1);
+    int64_t d = g.shape.back(), rows = v.int_attr("rows");
     check_labels(ids, rows, "embedding");
-    Tensor out = Tensor::zeros(dt, shape);
+    Tensor out = Tensor::zeros(dt, c.shape);
     for (int64_t i = 0; i < ids.numel(); ++i)
       for (int64_t j = 0; j < d; ++j) at(out, static_cast<int64_t>(at(ids, i)) * d + j) += at(g, i * d + j);
     return out;
   }
   case OpKind::Onehot: {
-    int64_t k = int_attr(v, "num_classes");
-    check_labels(x(0), k, "onehot");
-    Tensor out = Tensor::zeros(dt, shape);
-    for (int64_t i = 0; i < x(0).numel(); ++i) at(out, i * k + static_cast<int64_t>(at(x(0), i))) = 1;
+    int64_t k = v.int_attr("num_classes");
+    check_labels(c.x(0), k, "onehot");
+    Tensor out = Tensor::zeros(dt, c.shape);
+    for (int64_t i = 0; i < c.x(0).numel(); ++i) at(out, i * k + static_cast<int64_t>(at(c.x(0), i))) = 1;
     return out;
   }
-  case OpKind::CrossEntropy:
-  case OpKind::CrossEntropyGrad:
-  case OpKind::Nll: {
-    const Tensor &z = x(0), &y = x(1);
-    bool labels = y.dtype == ir::DType::I32;
-    int64_t classes = z.shape.back(), batch = z.numel() / classes;
-    double alpha = v.op == OpKind::Nll ? 0.0 : float_attr(v, "label_smoothing");
-    if (labels) check_labels(y, classes, v.info().name);
-    if (v.op == OpKind::Nll) {
-      double s = 0;
-      for (int64_t b = 0; b < batch; ++b) s -= at(z, b * classes + static_cast<int64_t>(at(y, b)));
-      return Tensor::scalar(s / static_cast<double>(batch), dt);
-    }
-    Tensor grad = Tensor::zeros(dt, z.shape);
-    double loss = 0;
-    for (int64_t b = 0; b < batch; ++b) {
-      double lse = group_logsumexp(z, b * classes, 1, classes);
-      for (int64_t k = 0; k < classes; ++k) {
-        double t = ce_target(y, labels, b, k, classes, alpha), logp = at(z, b * classes + k) - lse;
-        loss -= t * logp;
-        at(grad, b * classes + k) = (std::exp(logp) - t) / static_cast<double>(batch);
-      }
-    }
-    return v.op == OpKind::CrossEntropy ? Tensor::scalar(loss / static_cast<double>(batch), dt) : grad;
+#define MOVE_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
-  case OpKind::Bce:
-  case OpKind::BceWithLogits:
-  case OpKind::Mse:
-  case OpKind::Hinge: {
-    const Tensor &p = x(0), &t = x(1);
-    double margin = v.op == OpKind::Hinge ? float_attr(v, "margin") : 0.0, s = 0;
-    for (int64_t i = 0; i < p.numel(); ++i) {
-      double a = at(p, i), b = at(t, i);
-      switch (v.op) {
-      // PyTorch's BCELoss clamps each log at -100.
-      case OpKind::Bce: s -= b * std::max(std::log(a), -100.0) + (1 - b) * std::max(std::log(1 - a), -100.0); break;
-      case OpKind::BceWithLogits: s += std::max(a, 0.0) - a * b + std::log1p(std::exp(-std::abs(a))); break;
-      case OpKind::Mse: s += (a - b) * (a - b); break;
-      default: s += std::max(0.0, margin - a + b); break;
-      }
-    }
-    return Tensor::scalar(s / static_cast<double>(p.numel()), dt);
+  throw std::logic_error(fmt::format("interpreter: '{}' moves no data", v.info().name));
+}
+
+/// Runtime primitives (oneDNN in compiled code) as plain loops.
+Tensor primitive_op(const OpCall &c) {
+  switch (c.v.op) {
+  case OpKind::Matmul: return matmul(c.x(0), c.x(1), c.shape, c.dtype());
+#define PRIMITIVE_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
-  case OpKind::BceGrad: {
-    const Tensor &p = x(0), &t = x(1);
-    Tensor out = Tensor::zeros(dt, p.shape);
-    double n = static_cast<double>(p.numel());
-    for (int64_t i = 0; i < p.numel(); ++i)
-      at(out, i) = (at(p, i) - at(t, i)) / std::max(at(p, i) * (1 - at(p, i)), 1e-12) / n;
-    return out;
+  throw std::logic_error(fmt::format("interpreter: '{}' is not a primitive", c.v.info().name));
+}
+
+Tensor compute(const OpCall &c) {
+  switch (c.v.info().lowering) {
+  case ir::Lowering::Loop: return loop_op(c);
+  case ir::Lowering::Reduce: return reduce_op(c);
+  case ir::Lowering::Row: return row_op(c);
+  case ir::Lowering::Loss: return loss_op(c);
+  case ir::Lowering::Move: return move_op(c);
+  case ir::Lowering::Primitive: return primitive_op(c);
+  case ir::Lowering::Alias: return Tensor{c.dtype(), c.shape, c.x(0).data}; // reshape: the same elements
   }
-  case OpKind::MaxGrad: {
-    const Tensor &t = x(0), &g = x(1);
-    Tensor out = Tensor::zeros(dt, t.shape);
-    AxisView view(t.shape, axis_attr(v));
-    int64_t group = 0;
-    view.for_each_group([&](int64_t base, int64_t stride) {
-      at(out, base + group_argmax(t, base, stride, view.n) * stride) = at(g, group++);
-    });
-    return out;
-  }
-  }
-  throw std::logic_error(fmt::format("interpreter: no kernel for '{}'", v.info().name));
+  throw std::logic_error(fmt::format("interpreter: no kernel for '{}'", c.v.info().name));
 }
 
 } // namespace
 
 Tensor evaluate(const ir::Value &v, const std::vector<const Tensor *> &operands,
                 const std::map<std::string, int64_t> &dims, const RunOptions &options) {
-  Tensor out = compute(v, operands, resolve(v.type.shape, dims), options);
+  Shape shape = resolve(v.type.shape, dims);
+  Tensor out = compute(OpCall{v, operands, shape, options});
   out.dtype = v.type.dtype;
   out.shape = resolve(v.type.shape, dims);
   if (out.dtype == ir::DType::F32)

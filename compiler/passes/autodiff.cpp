@@ -2,6 +2,7 @@
 // rule in grad_rules.cpp and accumulates what comes back into its operands.
 #include "compiler/passes/autodiff.h"
 
+#include "compiler/passes/expr.h"
 #include "compiler/passes/grad_rules.h"
 #include "ir/builder.h"
 
@@ -83,12 +84,13 @@ GradFunction build_grad(ir::Module &module, const AutodiffOptions &options) {
       if (!c || !needs.count(o)) continue;
       if (c->type.shape != o->type.shape) {
         c = b.create(ir::OpKind::SumTo, {c}, {o->type.shape}, v->loc);
-        c->note = fmt::format("dL/d{} = its share of dL/d{}, summed over the broadcast dimensions", describe(o), describe(v));
+        c->note = fmt::format("{} = its share of {}, summed over the broadcast dimensions", gradient_name(notation(o).text),
+                              gradient_name(notation(v).text));
       }
       auto [slot, fresh] = adjoint.emplace(o, c);
       if (!fresh) {
         slot->second = b.create(ir::OpKind::Add, {slot->second, c}, {}, o->loc);
-        slot->second->note = fmt::format("dL/d{} accumulates over its uses", describe(o));
+        slot->second->note = fmt::format("{} accumulates over its uses", gradient_name(notation(o).text));
       }
     }
   }

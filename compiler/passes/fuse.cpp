@@ -24,7 +24,6 @@ namespace nncc::compiler {
 
 namespace {
 
-using ir::OpKind;
 using ir::Value;
 
 class Fusion {
@@ -37,7 +36,7 @@ public:
 
   void run() {
     for (Value *v : fn_.body())
-      if (v->op == OpKind::Matmul) fuse_epilogue(v);
+      if (v->info().lowering == ir::Lowering::Primitive) fuse_epilogue(v);
     const auto &body = fn_.body();
     for (auto it = body.rbegin(); it != body.rend(); ++it) {
       Value *v = *it;
@@ -51,11 +50,9 @@ public:
 private:
   /// Ops a fused loop computes element by element.
   bool in_loop(const Value *v) const {
-    return !v->is_argument() && v->info().has(ir::opflag::ELEMENTWISE) && !(inference_ && v->op == OpKind::Dropout);
+    return !v->is_argument() && v->info().lowering == ir::Lowering::Loop && !(inference_ && v->info().has(ir::opflag::IDENTITY_IN_INFERENCE));
   }
-  static bool is_reduction(const Value *v) {
-    return !v->is_argument() && (v->op == OpKind::Sum || v->op == OpKind::Mean || v->op == OpKind::Max || v->op == OpKind::SumTo);
-  }
+  static bool is_reduction(const Value *v) { return !v->is_argument() && v->info().lowering == ir::Lowering::Reduce; }
   /// p may be computed inside region r: only r's values read it. A result
   /// may be too (when `results_too`): the kernel also stores it, as the
   /// fused Adam update stores the new m, v and param from one loop.
@@ -102,19 +99,26 @@ private:
     members_[r - 1].clear();
   }
 
+  /// The primitive's only user, when the op table says it may run as
+  /// `role` (an activation: any but None and Bias) in the same call.
+  const Value *epilogue_user(const Value *last, const Value *primitive, bool bias) const {
+    const Value *u = single_user(last);
+    if (!u || u->type != primitive->type) return nullptr;
+    ir::Epilogue role = u->info().epilogue;
+    return (bias ? role == ir::Epilogue::Bias : role != ir::Epilogue::None && role != ir::Epilogue::Bias) ? u : nullptr;
+  }
+
   void fuse_epilogue(Value *mm) {
     if (mm->type.rank() != 2 || region_.count(mm)) return;
     std::vector<Value *> members{mm};
     Value *last = mm;
     const ir::Dim &n = mm->type.shape[1];
-    if (const Value *u = single_user(last); u && u->op == OpKind::Add && u->type == mm->type) {
+    if (const Value *u = epilogue_user(last, mm, /*bias=*/true)) {
       const Value *bias = u->operands[0] == last ? u->operands[1] : u->operands[0];
       const ir::Shape &b = bias->type.shape;
       if ((b == ir::Shape{n} || b == ir::Shape{ir::Dim::fixed(1), n}) && bias != last) members.push_back(last = const_cast<Value *>(u));
     }
-    if (const Value *u = single_user(last);
-        u && (u->op == OpKind::Relu || u->op == OpKind::Tanh || u->op == OpKind::Sigmoid) && u->type == mm->type)
-      members.push_back(const_cast<Value *>(u));
+    if (const Value *u = epilogue_user(last, mm, /*bias=*/false)) members.push_back(const_cast<Value *>(u));
     const Value *root = members.back();
     close(open(std::move(members), root), "matmul-epilogue");
   }

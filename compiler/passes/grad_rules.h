@@ -15,8 +15,4 @@ namespace nncc::compiler {
 /// its chain-rule term.
 std::vector<ir::Value *> vjp(ir::Builder &b, const ir::Value &y, ir::Value *g);
 
-/// A short readable name of a value for notes: its source name, or its
-/// expression ("(x @ W1)") for a temporary.
-std::string describe(const ir::Value *v, int depth = 2);
-
 } // namespace nncc::compiler

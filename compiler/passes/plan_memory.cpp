@@ -50,7 +50,7 @@ void run_plan_memory(ir::Function &fn, PassContext &ctx) {
       free_slots.insert(free_slots.end(), it->second.begin(), it->second.end());
     ir::ByteSize size = ir::byte_size(v.type);
     int slot = -1;
-    if (v.info().has(ir::opflag::ELEMENTWISE)) {
+    if (v.info().lowering == ir::Lowering::Loop) {
       for (const ir::Value *in : kernel_inputs(fn, v)) {
         auto l = lifetimes.find(in);
         if (in->slot < 0 || in->type != v.type || l == lifetimes.end() || l->second.last != life.first) continue;

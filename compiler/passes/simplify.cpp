@@ -5,6 +5,8 @@
 // compilers, x * 0 is taken to be 0 (x is assumed finite).
 #include "compiler/passes/rewrite_rules.h"
 
+#include "compiler/interp/interpreter.h"
+
 #include <cmath>
 
 namespace nncc::compiler {
@@ -33,28 +35,20 @@ Value *other_than_const(Value &v, double value, bool either_side) {
   return nullptr;
 }
 
-/// Scalar constants in, a scalar constant out: v becomes a const in place.
+/// An elementwise op of scalar constants becomes a const in place, with the
+/// value the reference interpreter gives it (rounded as f32 arithmetic would).
 Value *fold_scalar(ir::Function &, Value &v) {
-  if (v.op == OpKind::Const || v.operands.empty() || !v.type.shape.empty() || v.type.dtype == ir::DType::I32) return nullptr;
-  std::vector<double> x;
+  const ir::OpInfo &info = v.info();
+  if (info.lowering != ir::Lowering::Loop || info.has(ir::opflag::RANDOM) || !v.type.is_scalar() || !ir::is_float(v.type.dtype))
+    return nullptr;
+  std::vector<interp::Tensor> x;
   for (const Value *o : v.operands) {
     if (!defined_by(o, OpKind::Const)) return nullptr;
-    x.push_back(ir::attr_float(o->attrs[0]));
+    x.push_back(interp::Tensor::scalar(ir::attr_float(o->attrs[0]), o->type.dtype));
   }
-  double r = 0;
-  switch (v.op) {
-  case OpKind::Add: r = x[0] + x[1]; break;
-  case OpKind::Sub: r = x[0] - x[1]; break;
-  case OpKind::Mul: r = x[0] * x[1]; break;
-  case OpKind::Div: r = x[0] / x[1]; break;
-  case OpKind::Neg: r = -x[0]; break;
-  case OpKind::Square: r = x[0] * x[0]; break;
-  case OpKind::Sqrt: r = std::sqrt(x[0]); break;
-  case OpKind::Exp: r = std::exp(x[0]); break;
-  case OpKind::Log: r = std::log(x[0]); break;
-  default: return nullptr;
-  }
-  if (v.type.dtype == ir::DType::F32) r = static_cast<float>(r); // what f32 arithmetic gives
+  std::vector<const interp::Tensor *> operands;
+  for (const interp::Tensor &t : x) operands.push_back(&t);
+  double r = interp::evaluate(v, operands, {}, {}).data.at(0);
   v.op = OpKind::Const;
   v.operands.clear();
   v.attrs = {r, v.type.dtype};

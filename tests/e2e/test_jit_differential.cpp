@@ -16,19 +16,8 @@ using namespace nncc;
 namespace {
 
 std::string model_of(const std::string &body, const std::string &dtype) {
-  std::string text = std::regex_replace(body, std::regex("f64"), dtype);
-  return "model m {\n" + text + "\n optimizer sgd(lr = 0.1, momentum = 0.9)\n}\n";
+  return test::op_case_model(std::regex_replace(body, std::regex("f64"), dtype).c_str());
 }
-
-// Ops that only appear in outputs (not differentiable) and symbolic dims.
-const test::OpCase kForwardCases[] = {
-    {"argmax and onehot", "input x : f64[N, 4]\n input y : i32[N]\n param W : f64[4, 3]\n z = x @ W\n"
-                          " c = argmax(z)\n o = onehot(y, 3)\n output c, o\n loss sum(square(z))"},
-    {"symbolic batch with reductions", "input x : f64[N, 5]\n param a : f64[5]\n h = x * a\n m = max(h, axis = 0)\n"
-                                       " output m\n loss mean(square(h)) + sum(mean(h, axis = 0, keepdims = true))"},
-    {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"
-                        " loss cross_entropy(x @ W, reshape(y, [6]))"},
-};
 
 } // namespace
 
@@ -38,7 +27,7 @@ const test::OpCase kForwardCases[] = {
 TEST_CASE("JIT matches the interpreter on every op in f32 and f64, at -O0 and -O2", "[jit]") {
   for (int level : {0, 2})
     for (const char *dtype : {"f32", "f64"})
-      for (std::span<const test::OpCase> cases : {std::span<const test::OpCase>(test::kOpCases), std::span<const test::OpCase>(kForwardCases)})
+      for (std::span<const test::OpCase> cases : {std::span<const test::OpCase>(test::kOpCases), std::span<const test::OpCase>(test::kForwardOpCases)})
         for (const test::OpCase &c : cases) {
           INFO("-O" << level << " " << dtype << ": " << c.name);
           test::check_against_interpreter(c.name, model_of(c.body, dtype), {.opt_level = level});
