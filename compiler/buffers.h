@@ -38,7 +38,7 @@ struct Lifetime {
 std::unordered_map<const ir::Value *, Lifetime> scratch_lifetimes(const ir::Function &fn);
 
 /// The `nncc dump --memory` table of a function: its ops, kernels and
-/// matmul calls; each slot, the values it holds and when, and the peak
+/// primitive calls; each slot, the values it holds and when, and the peak
 /// against one buffer per value.
 std::string memory_report(const ir::Function &fn);
 

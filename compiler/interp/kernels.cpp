@@ -162,6 +162,10 @@ struct OpCall {
   ir::DType dtype() const { return v.type.dtype; }
   Tensor binary(const std::function<double(double, double)> &f) const { return interp::binary(x(0), x(1), shape, dtype(), f); }
   Tensor unary(const std::function<double(double)> &f) const { return interp::unary(x(0), dtype(), f); }
+  /// Operand 0 reduced along the op's `axis` attribute, f(base, stride, n) per group.
+  Tensor reduce_groups(const std::function<double(int64_t, int64_t, int64_t)> &f) const {
+    return reduce(x(0), shape, dtype(), AxisView(x(0).shape, v.optional_int_attr("axis")), f);
+  }
 };
 
 Tensor loop_op(const OpCall &c) {
@@ -228,12 +232,12 @@ Tensor reduce_op(const OpCall &c) {
     return s;
   };
   switch (v.op) {
-  case OpKind::Sum: return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")), sum);
+  case OpKind::Sum: return c.reduce_groups( sum);
   case OpKind::Mean:
-    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+    return c.reduce_groups(
                   [&](int64_t base, int64_t stride, int64_t n) { return sum(base, stride, n) / static_cast<double>(n); });
   case OpKind::Max:
-    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+    return c.reduce_groups(
                   [&](int64_t base, int64_t stride, int64_t n) { return group_max(t, base, stride, n); });
   case OpKind::SumTo: {
     Tensor out = Tensor::zeros(c.dtype(), c.shape);
@@ -268,10 +272,10 @@ Tensor row_op(const OpCall &c) {
   const Tensor &t = c.x(0);
   switch (v.op) {
   case OpKind::Logsumexp:
-    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")),
+    return c.reduce_groups(
                   [&](int64_t base, int64_t stride, int64_t n) { return group_logsumexp(t, base, stride, n); });
   case OpKind::Argmax:
-    return reduce(t, c.shape, c.dtype(), AxisView(t.shape, v.optional_int_attr("axis")), [&](int64_t base, int64_t stride, int64_t n) {
+    return c.reduce_groups( [&](int64_t base, int64_t stride, int64_t n) {
       return static_cast<double>(group_argmax(t, base, stride, n));
     });
   case OpKind::Softmax:
