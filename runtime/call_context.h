@@ -11,7 +11,7 @@
 namespace nncc::runtime {
 
 struct CallContext {
-  explicit CallContext(int matmul_sites) : matmul(matmul_sites) {}
+  explicit CallContext(int primitive_sites) : matmul(primitive_sites) {}
   Arena arena;
   MatmulCache matmul;
   uint64_t seed = 0, step = 0;

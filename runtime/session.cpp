@@ -64,7 +64,7 @@ struct Session::Impl {
   std::vector<void *> buffers;
 
   Impl(std::shared_ptr<const LoadedModel> m, SessionOptions o)
-      : model(std::move(m)), options(o), ctx(model->desc.matmul_sites) {
+      : model(std::move(m)), options(o), ctx(model->desc.primitive_sites) {
     if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     ctx.seed = options.seed;
     for (const ParamDesc &p : desc().params) {

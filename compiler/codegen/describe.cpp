@@ -3,6 +3,7 @@
 #include "compiler/codegen/codegen.h"
 
 #include "compiler/index_limit.h"
+#include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
 #include <fmt/format.h>
 #include <map>
@@ -80,7 +81,7 @@ ModelDesc describe(const ir::Module &module) {
       }
     }
     for (const ir::FunctionResult &r : fn->results()) f.results.push_back({r.name, public_dtype(r.value->type.dtype), dims(r.value->type)});
-    for (const ir::Value *v : fn->body()) desc.matmul_sites += v->info().lowering == ir::Lowering::Primitive;
+    for (const compiler::Kernel &k : compiler::plan_kernels(*fn).kernels) desc.primitive_sites += k.kind == ir::Lowering::Primitive;
     desc.functions.push_back(std::move(f));
   }
   desc.signature = fmt::format("{:016x}", fnv1a(signature));

@@ -4,7 +4,7 @@
 // folded in as immediates.
 #include "compiler/codegen/emitter.h"
 
-#include "nncc/kernel_abi.h"
+#include "compiler/codegen/runtime_calls.h"
 
 #include <algorithm>
 #include <numbers>
@@ -21,7 +21,7 @@ ElementEnv prepare_element(Kernel &k, const ir::Value &v) {
   env.count = k.numel(v.type.shape);
   if (v.info().has(ir::opflag::RANDOM)) {
     auto &b = k.b();
-    auto base = k.mc.module.getOrInsertFunction("nncc_rt_dropout_base", b.getInt64Ty(), b.getPtrTy(), b.getInt64Ty());
+    auto base = NNCC_RUNTIME_CALLEE(k.mc.module, nncc_rt_dropout_base);
     env.random_base = b.CreateCall(base, {k.ctx(), k.i64(v.int_attr("key"))});
   }
   return env;
@@ -112,7 +112,7 @@ Value *FusedElements::evaluate(Kernel &k, std::span<Value *const> input_offsets,
   std::unordered_map<const ir::Value *, Value *> element;
   auto operand = [&](const ir::Value *o) -> Value * {
     if (auto it = element.find(o); it != element.end()) return it->second;
-    if (o->op == OpKind::Const && !o->is_argument()) return element[o] = k.fconst(o->type.dtype, o->float_attr("value"));
+    if (!o->is_argument() && o->info().has(ir::opflag::CONSTANT)) return element[o] = k.fconst(o->type.dtype, o->float_attr("value"));
     size_t i = static_cast<size_t>(std::find(inputs_.begin(), inputs_.end(), o) - inputs_.begin());
     return element[o] = k.load(o->type.dtype, k.in(i), input_offsets[i]);
   };

@@ -1,31 +1,27 @@
-// Lowers each entry point to one LLVM function: buffers for every value
-// (arguments and results are the caller's; intermediates come from the
-// runtime's arena), then one kernel call per op or fused region (see the
-// fuse pass) in definition order.
-// reshape is free (it aliases its operand), and a transpose that only
-// feeds matmuls is folded into them as a stride flag, as oneDNN reads
-// transposed operands at full speed.
+// Lowers each entry point to one LLVM function that runs its kernel plan
+// (compiler/kernel_plan.h): the arena, then one call per kernel in order —
+// a generated kernel function for a loop nest or fused region, a runtime
+// function for a primitive, nothing for an alias — then the copies into
+// results that were not computed in place.
 #include "compiler/codegen/lower.h"
 
 #include "compiler/codegen/codegen.h"
 #include "compiler/codegen/emitter.h"
-#include "compiler/buffers.h"
+#include "compiler/codegen/runtime_calls.h"
+#include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
-#include "nncc/kernel_abi.h"
-
-#include <unordered_map>
-#include <unordered_set>
 
 namespace nncc::codegen {
 
 using llvm::Value;
+using compiler::Storage;
 
 namespace {
 
 class FunctionLowering {
 public:
-  FunctionLowering(const ModuleContext &mc, const ir::Module &module, const ir::Function &fn, int &matmul_site)
-      : mc_(mc), module_(module), fn_(fn), site_(matmul_site), b_(mc.llvm()) {}
+  FunctionLowering(const ModuleContext &mc, const ir::Module &module, const ir::Function &fn, int &primitive_site)
+      : mc_(mc), module_(module), fn_(fn), site_(primitive_site), b_(mc.llvm()), plan_(compiler::plan_kernels(fn)) {}
 
   void run() {
     auto *type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getPtrTy(), b_.getPtrTy()}, false);
@@ -40,40 +36,19 @@ public:
     b_.SetInsertPoint(llvm::BasicBlock::Create(mc_.llvm(), "entry", entry_));
     fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
 
-    folded_ = compiler::folded_transposes(fn_);
-    immediate_ = compiler::immediate_constants(fn_);
     allocate_arena();
-    for (const ir::Value *v : fn_.body())
-      if (v->region) regions_[v->region].push_back(v);
     unsigned slot = 0;
     for (const ir::Value *a : fn_.arguments()) buffer_[a] = caller_buffer(slot++, a->name);
     for (const ir::FunctionResult &r : fn_.results()) result_buffers_.push_back(caller_buffer(slot++, r.name));
-    std::unordered_map<const ir::Value *, Value *> result_of;
-    for (size_t i = 0; i < fn_.results().size(); ++i) result_of.try_emplace(fn_.results()[i].value, result_buffers_[i]);
-
-    for (size_t i = 0; i < fn_.body().size(); ++i) {
-      const ir::Value *v = fn_.body()[i];
-      // A fused region is one kernel, emitted at its last value (the root).
-      std::span<const ir::Value *const> region(&fn_.body()[i], 1);
-      if (v->region) region = regions_.at(v->region);
-      if (folded_.count(v) || immediate_.count(v) || region.back() != v) continue;
-      if (compiler::aliases_operand(fn_, *v)) {
-        buffer_[v] = buffer_.at(v->operands[0]);
-        continue;
-      }
-      // The root, and the region's other values that are results, are stored.
-      for (const ir::Value *m : region)
-        if (auto r = result_of.find(m); r != result_of.end()) buffer_[m] = r->second;
-      if (!buffer_.count(v)) buffer_[v] = scratch(*v);
-      if (region.front()->info().lowering == ir::Lowering::Primitive) emit_matmul(region);
-      else call_kernel(region, i);
+    for (size_t i = 0; i < plan_.kernels.size(); ++i) {
+      const compiler::Kernel &kernel = plan_.kernels[i];
+      if (kernel.kind == ir::Lowering::Alias) continue;
+      for (const ir::Value *w : kernel.writes) buffer_[w] = place(*w);
+      if (kernel.kind == ir::Lowering::Primitive) call_primitive(kernel);
+      else call_kernel(kernel, i);
     }
-    // Results that are arguments, aliases or repeated values are copied.
-    for (size_t i = 0; i < fn_.results().size(); ++i) {
-      const ir::Value *v = fn_.results()[i].value;
-      if (buffer_.at(v) != result_buffers_[i])
-        b_.CreateMemCpy(result_buffers_[i], llvm::MaybeAlign(4), buffer_.at(v), llvm::MaybeAlign(4), bytes(v->type));
-    }
+    for (const auto &[i, v] : plan_.result_copies)
+      b_.CreateMemCpy(result_buffers_[i], llvm::MaybeAlign(4), buffer(v), llvm::MaybeAlign(4), bytes(v->type));
     b_.CreateRetVoid();
     b_.SetInsertPoint(fail_);
     b_.CreateRetVoid();
@@ -127,14 +102,34 @@ private:
     for (size_t i = 0; i < slots.size(); ++i) slot_ptr_.push_back(b_.CreateInBoundsGEP(b_.getInt8Ty(), base, offsets[i], fmt::format("slot{}", i)));
   }
 
-  /// The buffer of a scratch value: its slot, or an allocation of its own.
-  Value *scratch(const ir::Value &v) {
-    return v.slot >= 0 ? slot_ptr_.at(static_cast<size_t>(v.slot)) : allocate(bytes(v.type), v.name);
+  /// The buffer a kernel writes `v` to: the caller's result, the value's
+  /// arena slot, or an allocation of its own.
+  Value *place(const ir::Value &v) {
+    const Storage &s = plan_.where(&v);
+    if (s.kind == Storage::Kind::Result) return result_buffers_.at(static_cast<size_t>(s.index));
+    return s.index >= 0 ? slot_ptr_.at(static_cast<size_t>(s.index)) : allocate(bytes(v.type), v.name);
+  }
+
+  /// The buffer holding v's elements (an alias's or a transposed view's is its operand's).
+  Value *buffer(const ir::Value *v) const { return buffer_.at(plan_.memory_of(v)); }
+
+  bool transposed(const ir::Value *v) const { return plan_.where(v).kind == Storage::Kind::Transposed; }
+
+  /// A primitive, with the epilogue fused into its call.
+  void call_primitive(const compiler::Kernel &kernel) {
+    const ir::Value &v = *kernel.values.front();
+    switch (v.op) {
+    case ir::OpKind::Matmul: return call_matmul(kernel.values);
+#define PRIMITIVE_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+      throw std::logic_error(fmt::format("codegen: '{}' is not a primitive", v.info().name));
+    }
   }
 
   /// A matmul, or a matmul region: the product, then the bias added to its
   /// rows and an activation, all in the runtime's one call.
-  void emit_matmul(std::span<const ir::Value *const> region) {
+  void call_matmul(std::span<const ir::Value *const> region) {
     const ir::Value &v = *region.front(), &root = *region.back();
     const ir::Value *a = v.operands[0], *b = v.operands[1];
     const ir::Value *bias = nullptr;
@@ -149,46 +144,32 @@ private:
       }
     }
     int flags = 0;
-    if (folded_.count(a)) flags |= NNCC_TRANSPOSE_A;
-    if (folded_.count(b)) flags |= NNCC_TRANSPOSE_B;
+    if (transposed(a)) flags |= NNCC_TRANSPOSE_A;
+    if (transposed(b)) flags |= NNCC_TRANSPOSE_B;
     // Vectors are matrices with one row (left) or one column (right).
     Value *m = a->type.rank() == 2 ? dim(a->type.shape[0]) : i64(1);
     Value *k = dim(a->type.shape.back());
     Value *n = b->type.rank() == 2 ? dim(b->type.shape[1]) : i64(1);
-    Value *pa = buffer_.at(folded_.count(a) ? a->operands[0] : a), *pb = buffer_.at(folded_.count(b) ? b->operands[0] : b);
-    bool f64 = v.type.dtype == ir::DType::F64;
-    llvm::Type *i32 = b_.getInt32Ty(), *ptr = b_.getPtrTy(), *i64t = b_.getInt64Ty();
-    auto callee = mc_.module.getOrInsertFunction(f64 ? "nncc_rt_matmul_f64" : "nncc_rt_matmul_f32", b_.getVoidTy(), ptr, i32,
-                                                 i32, ptr, ptr, ptr, i64t, i64t, i64t, ptr, i32);
-    Value *pbias = bias ? buffer_.at(bias) : llvm::ConstantPointerNull::get(b_.getPtrTy());
-    b_.CreateCall(callee, {ctx_, b_.getInt32(static_cast<uint32_t>(site_++)), b_.getInt32(static_cast<uint32_t>(flags)), pa,
-                           pb, buffer_.at(&root), m, k, n, pbias, b_.getInt32(static_cast<uint32_t>(activation))});
+    auto callee = v.type.dtype == ir::DType::F64 ? NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f64)
+                                                 : NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f32);
+    Value *pbias = bias ? buffer(bias) : llvm::ConstantPointerNull::get(b_.getPtrTy());
+    b_.CreateCall(callee, {ctx_, b_.getInt32(static_cast<uint32_t>(site_++)), b_.getInt32(static_cast<uint32_t>(flags)), buffer(a),
+                           buffer(b), buffer(&root), m, k, n, pbias, b_.getInt32(static_cast<uint32_t>(activation))});
   }
 
-  /// The kernel of one op, or of a fused region (an elementwise chain, or
-  /// a reduction with the chain computing its operand).
-  void call_kernel(std::span<const ir::Value *const> region, size_t index) {
-    const ir::Value &v = *region.back();
-    ir::Lowering how = v.info().lowering;
-    std::vector<const ir::Value *> inputs(v.operands.begin(), v.operands.end());
-    if (how == ir::Lowering::Loop || region.size() > 1) {
-      // What the region reads from memory: operands defined outside it (constants become immediates).
-      inputs.clear();
-      for (const ir::Value *m : region)
-        for (const ir::Value *o : m->operands)
-          if (std::find(region.begin(), region.end(), o) == region.end() && (o->is_argument() || !o->info().has(ir::opflag::CONSTANT)) &&
-              std::find(inputs.begin(), inputs.end(), o) == inputs.end())
-            inputs.push_back(o);
-    }
-    std::vector<const ir::Value *> stored;
-    for (const ir::Value *m : region.first(region.size() - 1))
-      if (buffer_.count(m)) stored.push_back(m);
+  /// The generated function of a loop kernel: one op, or a fused region
+  /// (an elementwise chain, or a reduction with the chain computing its
+  /// operand). Named after its number in the plan, as `--memory` prints it.
+  void call_kernel(const compiler::Kernel &kernel, size_t number) {
+    const ir::Value &v = kernel.root();
+    std::span<const ir::Value *const> region = kernel.values, reads = kernel.reads;
+    std::span<const ir::Value *const> stored = std::span(kernel.writes).subspan(1);
     std::string op = region.size() > 1 ? fmt::format("fused{}", region.size()) : std::string(v.info().name);
-    std::string name = fmt::format("{}.{}.{}{}{}", fn_.name(), index, op, v.name.empty() ? "" : ".", v.name);
-    Kernel k(mc_, name, inputs.size() + stored.size());
-    switch (how) {
-    case ir::Lowering::Loop: emit_elementwise(k, region, inputs, stored); break;
-    case ir::Lowering::Reduce: emit_reduction(k, v, region.first(region.size() - 1), inputs, stored); break;
+    std::string name = fmt::format("{}.k{}.{}{}{}", fn_.name(), number, op, v.name.empty() ? "" : ".", v.name);
+    Kernel k(mc_, name, reads.size() + stored.size());
+    switch (kernel.kind) {
+    case ir::Lowering::Loop: emit_elementwise(k, region, reads, stored); break;
+    case ir::Lowering::Reduce: emit_reduction(k, v, region.first(region.size() - 1), reads, stored); break;
     case ir::Lowering::Row: emit_row_op(k, v); break;
     case ir::Lowering::Loss: emit_loss(k, v); break;
     case ir::Lowering::Move: emit_data_movement(k, v); break;
@@ -196,12 +177,12 @@ private:
     case ir::Lowering::Alias: throw std::logic_error(fmt::format("codegen: '{}' has no generated kernel", v.info().name));
     }
     k.finish();
-    std::vector<Value *> args{ctx_, dims_, buffer_.at(&v)};
-    for (const ir::Value *o : inputs) args.push_back(buffer_.at(o));
-    for (const ir::Value *m : stored) args.push_back(buffer_.at(m));
+    std::vector<Value *> args{ctx_, dims_, buffer(&v)};
+    for (const ir::Value *o : reads) args.push_back(buffer(o));
+    for (const ir::Value *m : stored) args.push_back(buffer(m));
     // Written in place over an input (plan_memory): those two may alias.
-    for (size_t i = 0; i < inputs.size(); ++i)
-      if (buffer_.at(inputs[i]) == buffer_.at(&v)) {
+    for (size_t i = 0; i < reads.size(); ++i)
+      if (buffer(reads[i]) == buffer(&v)) {
         k.function()->removeParamAttr(2, llvm::Attribute::NoAlias);
         k.function()->removeParamAttr(static_cast<unsigned>(3 + i), llvm::Attribute::NoAlias);
       }
@@ -216,11 +197,10 @@ private:
   llvm::Function *entry_ = nullptr;
   Value *ctx_ = nullptr, *buffers_ = nullptr, *dims_ = nullptr;
   llvm::BasicBlock *fail_ = nullptr;
-  std::unordered_map<const ir::Value *, Value *> buffer_;
+  compiler::KernelPlan plan_;
+  std::unordered_map<const ir::Value *, Value *> buffer_; // of arguments and the values kernels write
   std::vector<Value *> result_buffers_;
-  std::unordered_set<const ir::Value *> folded_, immediate_;
   std::vector<Value *> slot_ptr_; // the memory plan's slots
-  std::unordered_map<int, std::vector<const ir::Value *>> regions_; // the fuse pass's regions, in body order
 };
 
 } // namespace

@@ -34,10 +34,8 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
   auto add = [&](const char *name, auto *fn) {
     symbols[jit.mangleAndIntern(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   };
-  add("nncc_rt_alloc", &nncc_rt_alloc);
-  add("nncc_rt_matmul_f32", &nncc_rt_matmul_f32);
-  add("nncc_rt_matmul_f64", &nncc_rt_matmul_f64);
-  add("nncc_rt_dropout_base", &nncc_rt_dropout_base);
+#define NNCC_RUNTIME_FUNCTION(name, result, parameters) add(#name, &name);
+#include "nncc/runtime_functions.def"
   return symbols;
 }
 

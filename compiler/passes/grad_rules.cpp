@@ -21,9 +21,9 @@ using Grads = std::vector<Expr>; // one per operand; an empty Expr: no gradient
 /// What a rule is given: y = op(x0, x1, ...) and g = dL/dy.
 class Rule : public ExprBuilder {
 public:
-  Rule(ir::Builder &b, const Value &y, Value *gradient)
-      : ExprBuilder(b.function(), gradient->type.dtype, y.loc), value(y), g(of(gradient, gradient_name(notation(&y).text))),
-        y(of(const_cast<Value *>(&y))) {}
+  Rule(ir::Builder &b, const Value &result, Value *gradient)
+      : ExprBuilder(b.function(), gradient->type.dtype, result.loc), value(result),
+        g(of(gradient, gradient_name(notation(&result).text))), y(of(const_cast<Value *>(&result))) {}
 
   Expr x(size_t i) { return of(value.operands[i]); }
   std::optional<int64_t> axis() const { return value.optional_int_attr("axis"); }

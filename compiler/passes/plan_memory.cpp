@@ -1,14 +1,15 @@
-// plan_memory: assigns every value that needs scratch memory (see
-// compiler/buffers.h) to a slot of one arena per call, reusing a slot once
-// the values in it are no longer read (linear scan over the kernels in
-// order, as register allocators do). Sizes may depend on symbolic dims
+// plan_memory: assigns every value the kernel plan keeps in scratch memory
+// (compiler/kernel_plan.h) to a slot of one arena per call, reusing a slot
+// once the values in it are no longer read (linear scan over the kernels
+// in order, as register allocators do). Sizes may depend on symbolic dims
 // (f32[N, 512] is 2048*N bytes), so only values whose sizes are multiples
 // of the same product of dims share a slot, which then has the largest of
 // their sizes: the plan holds for every batch size.
-// An elementwise kernel writes its result in place over an operand of the
-// same type that it is the last to read (element i is read before it is
-// written, and nothing else reads it afterwards): rule "in-place".
-#include "compiler/buffers.h"
+// A loop kernel writes its result in place over an input of the same type
+// that it is the last to read (element i is read before it is written,
+// and nothing else reads it afterwards): rule "in-place". Primitives and
+// reductions never do: they read inputs after writing outputs.
+#include "compiler/kernel_plan.h"
 #include "compiler/passes/pass_registry.h"
 
 #include <algorithm>
@@ -16,44 +17,27 @@
 
 namespace nncc::compiler {
 
-namespace {
-
-/// What one kernel reads from memory: the operands of its region's values
-/// that are not computed in the region.
-std::vector<ir::Value *> kernel_inputs(const ir::Function &fn, const ir::Value &root) {
-  std::vector<const ir::Value *> members{&root};
-  if (root.region)
-    for (const ir::Value *v : fn.body())
-      if (v->region == root.region && v != &root) members.push_back(v);
-  std::vector<ir::Value *> inputs;
-  for (const ir::Value *m : members)
-    for (ir::Value *o : m->operands)
-      if (std::find(members.begin(), members.end(), o) == members.end()) inputs.push_back(o);
-  return inputs;
-}
-
-} // namespace
-
 void run_plan_memory(ir::Function &fn, PassContext &ctx) {
-  auto lifetimes = scratch_lifetimes(fn);
   std::vector<ir::ByteSize> &slots = fn.arena_slots();
   slots.clear();
   for (ir::Value *v : fn.body()) v->slot = -1;
+  KernelPlan plan = plan_kernels(fn);
 
-  std::map<size_t, std::vector<int>> frees_after; // kernel position -> slots its reads release
+  std::map<size_t, std::vector<int>> frees_after; // kernel -> slots its reads release
   std::vector<int> free_slots;
-  for (const ir::Value *scratch : scratch_values(fn)) {
+  for (const ir::Value *scratch : plan.scratch) {
     ir::Value &v = *const_cast<ir::Value *>(scratch);
-    const Lifetime &life = lifetimes.at(&v);
+    const Lifetime &life = plan.lifetimes.at(&v);
+    const Kernel &kernel = plan.kernels[life.first];
     // Slots whose last reader ran before this kernel are free.
     for (auto it = frees_after.begin(); it != frees_after.end() && it->first < life.first; it = frees_after.erase(it))
       free_slots.insert(free_slots.end(), it->second.begin(), it->second.end());
     ir::ByteSize size = ir::byte_size(v.type);
     int slot = -1;
-    if (v.info().lowering == ir::Lowering::Loop) {
-      for (const ir::Value *in : kernel_inputs(fn, v)) {
-        auto l = lifetimes.find(in);
-        if (in->slot < 0 || in->type != v.type || l == lifetimes.end() || l->second.last != life.first) continue;
+    if (kernel.kind == ir::Lowering::Loop) {
+      for (const ir::Value *in : kernel.reads) {
+        auto l = plan.lifetimes.find(in);
+        if (in->slot < 0 || in->type != v.type || l == plan.lifetimes.end() || l->second.last != life.first) continue;
         auto &at = frees_after[life.first];
         auto released = std::find(at.begin(), at.end(), in->slot);
         if (released == at.end()) continue;

@@ -1,5 +1,5 @@
 // nncc dump FILE.nn --stage=S [--format=text|dot] — print a compiler stage.
-#include "compiler/buffers.h"
+#include "compiler/kernel_plan.h"
 #include "compiler/codegen/codegen.h"
 #include "compiler/passes/autodiff.h"
 #include "compiler/pipeline.h"
@@ -90,7 +90,7 @@ void add_dump_command(CLI::App &app, int &status) {
       } else {
         text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
         if (opt->memory)
-          for (const ir::Function *fn : compiler::entry_points(*f.result.module)) text += compiler::memory_report(*fn);
+          for (const ir::Function *fn : compiler::entry_points(*f.result.module)) text += compiler::format_kernel_plan(*fn);
       }
     }
     if (!write_output(opt->output, text)) status = kUserError;

@@ -1,5 +1,5 @@
 // nncc opt FILE.nnir --pass=P[,P...] — run passes on text IR, print the result.
-#include "compiler/buffers.h"
+#include "compiler/kernel_plan.h"
 #include "compiler/passes/pass_registry.h"
 #include "ir/ir_parser.h"
 #include "ir/printer.h"
@@ -61,7 +61,7 @@ void add_opt_command(CLI::App &app, int &status) {
     std::fwrite(trace.data(), 1, trace.size(), stderr);
     std::string text = ir::print_module(*module);
     if (opt->memory)
-      for (const auto &fn : module->functions()) text += compiler::memory_report(*fn);
+      for (const auto &fn : module->functions()) text += compiler::format_kernel_plan(*fn);
     status = write_output(opt->output, text) ? kSuccess : kUserError;
   });
 }

@@ -73,7 +73,7 @@ struct ModelDesc {
   std::vector<ParamDesc> params;
   std::vector<StateDesc> states;
   std::vector<FunctionDesc> functions; // forward, evaluate, grad, train_step: those the model has
-  int matmul_sites = 0; // call sites of nncc_rt_matmul_* over all functions
+  int primitive_sites = 0; // primitive calls in all functions (each caches its primitive)
 
   const FunctionDesc *function(std::string_view fn_name) const {
     for (const FunctionDesc &f : functions)
