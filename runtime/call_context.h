@@ -3,7 +3,7 @@
 // seed and step, and the first error a runtime function met.
 #pragma once
 #include "arena.h"
-#include "matmul.h"
+#include "dnnl/matmul.h"
 
 #include <cstdint>
 #include <string>
