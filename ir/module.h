@@ -44,14 +44,15 @@ struct Value {
 
   bool is_argument() const { return kind != ValueKind::Op; }
   const OpInfo &info() const { return op_info(op); }
-  // Attributes by name, typed (the op table's specs say which exist).
-  const AttrValue &attr(std::string_view attr_name) const { return info().attr(attrs, attr_name); }
-  int64_t int_attr(std::string_view attr_name) const { return std::get<int64_t>(attr(attr_name)); }
-  double float_attr(std::string_view attr_name) const { return attr_float(attr(attr_name)); }
-  bool bool_attr(std::string_view attr_name) const { return std::get<bool>(attr(attr_name)); }
+  // Attributes by name, typed; a name or kind no op of ops.def declares
+  // does not compile, an attribute this op lacks throws std::logic_error.
+  const AttrValue &attr(AttrName attr_name) const { return info().attr(attrs, attr_name); }
+  int64_t int_attr(TypedAttrName<AttrKind::Int> n) const { return std::get<int64_t>(info().attr_named(attrs, n.name)); }
+  double float_attr(TypedAttrName<AttrKind::Float> n) const { return attr_float(info().attr_named(attrs, n.name)); }
+  bool bool_attr(TypedAttrName<AttrKind::Bool> n) const { return std::get<bool>(info().attr_named(attrs, n.name)); }
   /// An "int?" attribute such as a reduction's axis: nullopt for none.
-  std::optional<int64_t> optional_int_attr(std::string_view attr_name) const {
-    const AttrValue &a = attr(attr_name);
+  std::optional<int64_t> optional_int_attr(TypedAttrName<AttrKind::Int> n) const {
+    const AttrValue &a = info().attr_named(attrs, n.name);
     return attr_is_none(a) ? std::nullopt : std::optional(std::get<int64_t>(a));
   }
 };

@@ -34,7 +34,7 @@ const std::vector<OpInfo> &table() {
 
 } // namespace
 
-const AttrValue &OpInfo::attr(const Attrs &values, std::string_view attr_name) const {
+const AttrValue &OpInfo::attr_named(const Attrs &values, std::string_view attr_name) const {
   int i = find_attr(attrs, attr_name);
   if (i < 0 || static_cast<size_t>(i) >= values.size())
     throw std::logic_error(fmt::format("op '{}' has no attribute '{}'", name, attr_name));
@@ -43,11 +43,12 @@ const AttrValue &OpInfo::attr(const Attrs &values, std::string_view attr_name) c
 
 const OpInfo &op_info(OpKind kind) { return table()[static_cast<size_t>(kind)]; }
 
-Attrs attrs_of(OpKind kind, std::initializer_list<std::pair<std::string_view, AttrValue>> named) {
+Attrs attrs_of(OpKind kind, std::initializer_list<NamedAttr> named) {
   const OpInfo &info = op_info(kind);
   Attrs attrs = default_attrs(info.attrs);
   std::vector<bool> given(attrs.size(), false);
-  for (const auto &[name, value] : named) {
+  for (const auto &[attr_name, value] : named) {
+    std::string_view name = attr_name.name;
     int i = find_attr(info.attrs, name);
     if (i < 0) throw std::logic_error(fmt::format("op '{}' has no attribute '{}'", info.name, name));
     auto coerced = coerce_attr(info.attrs[static_cast<size_t>(i)], value);

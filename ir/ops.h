@@ -3,6 +3,7 @@
 #include "ir/attributes.h"
 #include "ir/types.h"
 
+#include <algorithm>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,6 +84,58 @@ struct TypeResult {
   }
 };
 
+namespace detail {
+/// The attribute specs of every op, as ops.def writes them.
+inline constexpr std::string_view kOpAttrSpecs[] = {
+#define OP(Enum, spelling, arity, lowering, flags, attrs, rule) attrs,
+#include "ir/ops.def"
+};
+consteval std::string_view kind_spelling(int kind) {
+  switch (static_cast<AttrKind>(kind)) {
+  case AttrKind::Int: return "int";
+  case AttrKind::Float: return "float";
+  case AttrKind::Bool: return "bool";
+  case AttrKind::Dims: return "dims";
+  case AttrKind::DType: return "dtype";
+  }
+  return "";
+}
+/// Whether some op declares attribute `name` of `kind` (-1: of any kind).
+consteval bool op_table_declares(std::string_view name, int kind) {
+  for (std::string_view spec : kOpAttrSpecs) {
+    while (!spec.empty()) {
+      size_t comma = spec.find(',');
+      std::string_view item = spec.substr(0, comma);
+      spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+      item.remove_prefix(std::min(item.find_first_not_of(' '), item.size()));
+      size_t colon = item.find(':');
+      std::string_view declared = item.substr(colon + 1);
+      if (item.substr(0, colon) == name && (kind < 0 || declared.substr(0, declared.find_first_of("?= ")) == kind_spelling(kind)))
+        return true;
+    }
+  }
+  return false;
+}
+} // namespace detail
+
+/// The name of an op attribute, checked at compile time against the specs
+/// of ops.def: a name that no op declares (as an attribute of `Kind`, when
+/// given) does not compile. Which op has it is checked when it is read.
+template <int Kind = -1> struct AttrNameOf {
+  std::string_view name;
+  consteval AttrNameOf(const char *spelling) : name(spelling) {
+    if (!detail::op_table_declares(name, Kind)) throw "no op of ir/ops.def declares this attribute (of this kind)";
+  }
+};
+using AttrName = AttrNameOf<>;
+template <AttrKind K> using TypedAttrName = AttrNameOf<static_cast<int>(K)>;
+
+/// An attribute given by name when building an op (ir::attrs_of).
+struct NamedAttr {
+  AttrName name;
+  AttrValue value;
+};
+
 struct OpInfo;
 using TypeRule = TypeResult (*)(const OpInfo &op, std::span<const Type> operands, const Attrs &attrs);
 
@@ -101,14 +154,16 @@ struct OpInfo {
   int precedence = precedence::Atom;
 
   bool has(unsigned flag) const { return (flags & flag) != 0; }
-  const AttrValue &attr(const Attrs &values, std::string_view attr_name) const;
+  const AttrValue &attr(const Attrs &values, AttrName attr_name) const { return attr_named(values, attr_name.name); }
+  /// The same for a name known only at run time.
+  const AttrValue &attr_named(const Attrs &values, std::string_view attr_name) const;
 };
 
 const OpInfo &op_info(OpKind kind);
 /// Attributes of a `kind` op given by name; the others take their defaults.
 /// A name the op lacks, a value of the wrong kind or a missing required
 /// attribute is a compiler bug (std::logic_error).
-Attrs attrs_of(OpKind kind, std::initializer_list<std::pair<std::string_view, AttrValue>> named);
+Attrs attrs_of(OpKind kind, std::initializer_list<NamedAttr> named);
 /// The op spelled `name`, or nullptr.
 const OpInfo *find_op(std::string_view name);
 std::span<const OpInfo> all_ops();

@@ -19,3 +19,6 @@ config.substitutions.append(
     ("%interrupt-after", "python3 " + os.path.join(config.test_source_root, "Inputs", "interrupt_after.py")))
 config.substitutions.append(
     ("%write-npy", "python3 " + os.path.join(config.test_source_root, "Inputs", "write_npy.py")))
+# The C++ compiler of the build, for tests of compile-time checks.
+config.substitutions.append(("%cxx", config.cxx))
+config.substitutions.append(("%src", config.nncc_src_root))
