@@ -45,63 +45,70 @@ double forward_macs(const ir::Function &forward, int64_t batch) {
   return macs;
 }
 
+struct BenchOptions {
+  std::string path;
+  int64_t batch = 0;
+  int steps = 200, threads = 0, opt_level = 2;
+  bool json = false;
+};
+
+/// Microseconds of each of `steps` train steps on the same inputs, sorted,
+/// after a warm-up of a tenth as many (at least 3).
+std::vector<double> time_steps(Session &session, const TensorMap &inputs, int steps) {
+  for (int i = 0; i < std::max(3, steps / 10); ++i) session.train_step(inputs);
+  std::vector<double> us;
+  for (int i = 0; i < steps; ++i) {
+    auto t0 = Clock::now();
+    session.train_step(inputs);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return us;
+}
+
+int run_bench(const BenchOptions &opt) {
+  auto start = Clock::now();
+  CompiledFile file;
+  ir::Module *trainable = compile_trainable(opt.path, file, "benchmark");
+  if (!trainable) return kUserError;
+  ir::Module &module = *trainable;
+  double macs = forward_macs(*module.find_function("forward"), opt.batch);
+  compiler::build_entry_points(module, opt.opt_level);
+  Model model(jit::compile(module, {.cpu = "native", .opt_level = opt.opt_level}));
+  double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+
+  Session session = model.new_session({.seed = 0, .threads = opt.threads});
+  TensorMap inputs;
+  uint64_t stream = 1;
+  for (const ArgDesc &a : model.desc().function("train_step")->args)
+    if (a.kind == ArgKind::Input) inputs.emplace(a.name, random_input(a, opt.batch, stream++));
+  std::vector<double> us = time_steps(session, inputs, opt.steps);
+  double median = us[us.size() / 2];
+  double samples = static_cast<double>(opt.batch) * 1e6 / median, gflops = 6 * macs / median / 1e3;
+  if (opt.json) {
+    fmt::print("{{\"us_per_step\": {:.3f}, \"samples_per_s\": {:.1f}, \"gflops\": {:.2f}, \"compile_ms\": {:.1f}}}\n", median, samples,
+               gflops, compile_ms);
+    return kSuccess;
+  }
+  fmt::print("model {}  batch {}  threads {}  steps {}\n", module.name, opt.batch, opt.threads == 0 ? "all" : std::to_string(opt.threads), opt.steps);
+  fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
+  fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s (6*B*sum(K*N) = {:.3g} FLOP/step)\n", samples, gflops, 6 * macs);
+  fmt::print("compile     {:.1f} ms\n", compile_ms);
+  return kSuccess;
+}
+
 } // namespace
 
 void add_bench_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("bench", "Time train_step on random data");
-  struct Options {
-    std::string path;
-    int64_t batch = 0;
-    int steps = 200, threads = 0, opt_level = 2;
-    bool json = false;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<BenchOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--batch", opt->batch, "batch size (every symbolic dimension)")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--steps", opt->steps, "timed steps (after warm-up)")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--json", opt->json, "print {\"us_per_step\", \"samples_per_s\", \"gflops\", \"compile_ms\"}");
-  cmd->callback([opt, &status] {
-    auto start = Clock::now();
-    CompiledFile file;
-    ir::Module *trainable = compile_trainable(opt->path, file, "benchmark");
-    if (!trainable) {
-      status = kUserError;
-      return;
-    }
-    ir::Module &module = *trainable;
-    double macs = forward_macs(*module.find_function("forward"), opt->batch);
-    compiler::build_entry_points(module, opt->opt_level);
-    Model model(jit::compile(module, {.cpu = "native", .opt_level = opt->opt_level}));
-    double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-
-    Session session = model.new_session({.seed = 0, .threads = opt->threads});
-    TensorMap inputs;
-    uint64_t stream = 1;
-    for (const ArgDesc &a : model.desc().function("train_step")->args)
-      if (a.kind == ArgKind::Input) inputs.emplace(a.name, random_input(a, opt->batch, stream++));
-    for (int i = 0; i < std::max(3, opt->steps / 10); ++i) session.train_step(inputs);
-    std::vector<double> us;
-    for (int i = 0; i < opt->steps; ++i) {
-      auto t0 = Clock::now();
-      session.train_step(inputs);
-      us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-    }
-    std::sort(us.begin(), us.end());
-    double median = us[us.size() / 2];
-    double samples = static_cast<double>(opt->batch) * 1e6 / median, gflops = 6 * macs / median / 1e3;
-    if (opt->json) {
-      fmt::print("{{\"us_per_step\": {:.3f}, \"samples_per_s\": {:.1f}, \"gflops\": {:.2f}, \"compile_ms\": {:.1f}}}\n", median,
-                 samples, gflops, compile_ms);
-    } else {
-      fmt::print("model {}  batch {}  threads {}  steps {}\n", module.name, opt->batch, opt->threads == 0 ? "all" : std::to_string(opt->threads), opt->steps);
-      fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
-      fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s (6*B*sum(K*N) = {:.3g} FLOP/step)\n", samples, gflops, 6 * macs);
-      fmt::print("compile     {:.1f} ms\n", compile_ms);
-    }
-    status = kSuccess;
-  });
+  cmd->callback([opt, &status] { status = run_bench(*opt); });
 }
 
 } // namespace nncc::tool

@@ -10,13 +10,43 @@
 
 namespace nncc::tool {
 
+namespace {
+
+struct CompileOptions {
+  std::string path, output, header, emit = "so", cpu = "native";
+  int opt_level = 2;
+};
+
+int run_compile(const CompileOptions &opt) {
+  CompiledFile file;
+  compile_file(opt.path, file);
+  if (!file.result.module) return kUserError;
+  ir::Module &module = *file.result.module;
+  try {
+    compiler::build_entry_points(module, opt.opt_level);
+    aot::Options o{{.cpu = opt.cpu, .opt_level = opt.opt_level},
+                   opt.emit == "so" ? aot::Emit::SharedLibrary : opt.emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt.output};
+    if (o.output.empty())
+      o.output = o.emit == aot::Emit::SharedLibrary ? "lib" + module.name + ".so" : module.name + (o.emit == aot::Emit::Object ? ".o" : ".ll");
+    aot::Timing t = aot::compile(module, o);
+    fmt::print("compiled {} -> {} in {:.0f} ms (code {:.0f} ms, link {:.0f} ms)\n", module.name, o.output, t.codegen_ms + t.link_ms,
+               t.codegen_ms, t.link_ms);
+    if (!opt.header.empty()) {
+      if (!write_output(opt.header, aot::c_header(module, codegen::describe(module)))) throw Error(fmt::format("cannot write '{}'", opt.header));
+      fmt::print("header {}\n", opt.header);
+    }
+    return kSuccess;
+  } catch (const Error &e) {
+    fmt::print(stderr, "nncc compile: error: {}\n", e.what());
+    return kUserError;
+  }
+}
+
+} // namespace
+
 void add_compile_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("compile", "Compile a model ahead of time into a shared library and a C header");
-  struct Options {
-    std::string path, output, header, emit = "so", cpu = "native";
-    int opt_level = 2;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<CompileOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("-o", opt->output, "output file (default: libNAME.so, NAME.o or NAME.ll)");
   cmd->add_option("--header", opt->header, "also write the C header of the library");
@@ -25,33 +55,7 @@ void add_compile_command(CLI::App &app, int &status) {
       ->capture_default_str()->check(CLI::IsMember({"so", "obj", "llvm"}));
   cmd->add_option("--target-cpu", opt->cpu, "native (this host: same code as the JIT) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
-  cmd->callback([opt, &status] {
-    CompiledFile file;
-    compile_file(opt->path, file);
-    if (!file.result.module) {
-      status = kUserError;
-      return;
-    }
-    ir::Module &module = *file.result.module;
-    try {
-      compiler::build_entry_points(module, opt->opt_level);
-      aot::Options o{{.cpu = opt->cpu, .opt_level = opt->opt_level},
-                     opt->emit == "so" ? aot::Emit::SharedLibrary : opt->emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt->output};
-      if (o.output.empty())
-        o.output = o.emit == aot::Emit::SharedLibrary ? "lib" + module.name + ".so" : module.name + (o.emit == aot::Emit::Object ? ".o" : ".ll");
-      aot::Timing t = aot::compile(module, o);
-      fmt::print("compiled {} -> {} in {:.0f} ms (code {:.0f} ms, link {:.0f} ms)\n", module.name, o.output, t.codegen_ms + t.link_ms,
-                 t.codegen_ms, t.link_ms);
-      if (!opt->header.empty()) {
-        if (!write_output(opt->header, aot::c_header(module, codegen::describe(module)))) throw Error(fmt::format("cannot write '{}'", opt->header));
-        fmt::print("header {}\n", opt->header);
-      }
-      status = kSuccess;
-    } catch (const Error &e) {
-      fmt::print(stderr, "nncc compile: error: {}\n", e.what());
-      status = kUserError;
-    }
-  });
+  cmd->callback([opt, &status] { status = run_compile(*opt); });
 }
 
 } // namespace nncc::tool

@@ -13,14 +13,73 @@
 
 namespace nncc::tool {
 
+namespace {
+
+struct DumpOptions {
+  std::string path, stage = "ir", format = "text", output, cpu = "native";
+  int opt_level = 2;
+  bool print_after_all = false, memory = false;
+};
+
+/// An error of the command line: printed, and the command fails.
+std::nullopt_t fail(std::string_view message) {
+  fmt::print(stderr, "nncc: error: {}\n", message);
+  return std::nullopt;
+}
+
+/// The graph stages: the IR as lowered (ir), with the backward graph and
+/// the update (grad), the entry points after the passes (opt).
+std::optional<std::string> graph_text(const DumpOptions &opt, ir::Module &m, bool dot) {
+  if (opt.stage == "grad") {
+    if (!require_loss(opt.path, m, "differentiate")) return std::nullopt;
+    compiler::build_grad(m);
+    if (m.optimizer) compiler::build_train_step(m);
+  }
+  std::string text = dot ? ir::print_dot(m) : ir::print_module(m);
+  if (opt.memory)
+    for (const ir::Function *fn : compiler::entry_points(m)) text += compiler::format_kernel_plan(*fn);
+  return text;
+}
+
+/// LLVM IR or assembly of the entry points.
+std::optional<std::string> machine_text(const DumpOptions &opt, ir::Module &m, bool dot) {
+  if (dot) return fail("--format=dot is for the graph stages (ast, ir, grad, opt)");
+  try {
+    return codegen::emit_text(m, {.cpu = opt.cpu, .opt_level = opt.opt_level},
+                              opt.stage == "llvm" ? codegen::TextStage::Llvm : codegen::TextStage::Asm);
+  } catch (const std::runtime_error &e) { // an unknown --target-cpu
+    return fail(e.what());
+  }
+}
+
+std::optional<std::string> stage_text(const DumpOptions &opt, CompiledFile &f) {
+  bool dot = opt.format == "dot";
+  // The AST is shown even when checks fail, as far as it could be parsed.
+  if (opt.stage == "ast") return f.result.ast ? std::optional(dot ? frontend::print_ast_dot(*f.result.ast) : frontend::print_ast(*f.result.ast)) : std::nullopt;
+  if (!f.result.module) return std::nullopt;
+  if (opt.memory && (opt.stage != "opt" || dot)) return fail("--memory is for --stage=opt in text");
+  bool machine = opt.stage == "llvm" || opt.stage == "asm";
+  if (opt.stage == "opt" || machine) {
+    std::string trace;
+    compiler::build_entry_points(*f.result.module, opt.opt_level, {.print_after_all = opt.print_after_all, .print_after = {}}, &trace);
+    std::fwrite(trace.data(), 1, trace.size(), stderr);
+  }
+  return machine ? machine_text(opt, *f.result.module, dot) : graph_text(opt, *f.result.module, dot);
+}
+
+int run_dump(const DumpOptions &opt) {
+  CompiledFile f;
+  compile_file(opt.path, f);
+  std::optional<std::string> text = stage_text(opt, f);
+  if (!text || !write_output(opt.output, *text)) return kUserError;
+  return f.diags.has_errors() ? kUserError : kSuccess;
+}
+
+} // namespace
+
 void add_dump_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("dump", "Print a stage of the compiler: the AST, the IR, LLVM IR or assembly");
-  struct Options {
-    std::string path, stage = "ir", format = "text", output, cpu = "native";
-    int opt_level = 2;
-    bool print_after_all = false, memory = false;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<DumpOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--stage", opt->stage,
                   "ast: the syntax tree; ir: the forward graph as lowered; grad: forward + backward graph (and "
@@ -29,7 +88,7 @@ void add_dump_command(CLI::App &app, int &status) {
                   "LLVM IR after LLVM's optimizer; asm: their machine code")
       ->check(CLI::IsMember({"ast", "ir", "grad", "opt", "llvm", "asm"}))
       ->capture_default_str();
-  cmd->add_flag("--memory", opt->memory, "with --stage=opt: after the IR, each entry point's memory plan and its peak bytes");
+  cmd->add_flag("--memory", opt->memory, "with --stage=opt: after the IR, each entry point's kernel plan, memory plan and peak bytes (docs/kernel_plan.md)");
   cmd->add_flag("--print-after-all", opt->print_after_all, "with opt, llvm, asm: print the IR after every graph pass (to stderr)");
   cmd->add_option("-O", opt->opt_level, "optimization level for opt, llvm and asm: 0 runs no graph pass and LLVM at -O0 (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
   cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
@@ -38,64 +97,7 @@ void add_dump_command(CLI::App &app, int &status) {
       ->check(CLI::IsMember({"text", "dot"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "write to this file instead of stdout");
-  cmd->callback([opt, &status] {
-    CompiledFile f;
-    compile_file(opt->path, f);
-    bool dot = opt->format == "dot";
-    std::string text;
-    if (opt->stage == "ast") {
-      // The AST is shown even when checks fail, as far as it could be parsed.
-      if (!f.result.ast) {
-        status = kUserError;
-        return;
-      }
-      text = dot ? frontend::print_ast_dot(*f.result.ast) : frontend::print_ast(*f.result.ast);
-    } else {
-      if (!f.result.module) {
-        status = kUserError;
-        return;
-      }
-      if (opt->stage == "grad") {
-        if (!require_loss(opt->path, *f.result.module, "differentiate")) {
-          status = kUserError;
-          return;
-        }
-        compiler::build_grad(*f.result.module);
-        if (f.result.module->optimizer) compiler::build_train_step(*f.result.module);
-      }
-      if (opt->memory && (opt->stage != "opt" || dot)) {
-        fmt::print(stderr, "nncc: error: --memory is for --stage=opt in text\n");
-        status = kUserError;
-        return;
-      }
-      if (opt->stage == "opt" || opt->stage == "llvm" || opt->stage == "asm") {
-        std::string trace;
-        compiler::build_entry_points(*f.result.module, opt->opt_level, {.print_after_all = opt->print_after_all, .print_after = {}}, &trace);
-        std::fwrite(trace.data(), 1, trace.size(), stderr);
-      }
-      if (opt->stage == "llvm" || opt->stage == "asm") {
-        if (dot) {
-          fmt::print(stderr, "nncc: error: --format=dot is for the graph stages (ast, ir, grad, opt)\n");
-          status = kUserError;
-          return;
-        }
-        try {
-          text = codegen::emit_text(*f.result.module, {.cpu = opt->cpu, .opt_level = opt->opt_level},
-                                    opt->stage == "llvm" ? codegen::TextStage::Llvm : codegen::TextStage::Asm);
-        } catch (const std::runtime_error &e) { // an unknown --target-cpu
-          fmt::print(stderr, "nncc: error: {}\n", e.what());
-          status = kUserError;
-          return;
-        }
-      } else {
-        text = dot ? ir::print_dot(*f.result.module) : ir::print_module(*f.result.module);
-        if (opt->memory)
-          for (const ir::Function *fn : compiler::entry_points(*f.result.module)) text += compiler::format_kernel_plan(*fn);
-      }
-    }
-    if (!write_output(opt->output, text)) status = kUserError;
-    else status = f.diags.has_errors() ? kUserError : kSuccess;
-  });
+  cmd->callback([opt, &status] { status = run_dump(*opt); });
 }
 
 } // namespace nncc::tool

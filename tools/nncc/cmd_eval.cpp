@@ -12,53 +12,59 @@
 
 namespace nncc::tool {
 
+namespace {
+
+struct EvalOptions {
+  std::string path, weights;
+  DataOptions data;
+};
+
+void print_confusion(const std::vector<std::vector<int64_t>> &confusion) {
+  fmt::print("confusion matrix (rows: true class, columns: predicted class)\n     ");
+  for (size_t j = 0; j < confusion.size(); ++j) fmt::print("{:>6}", j);
+  fmt::print("\n");
+  for (size_t i = 0; i < confusion.size(); ++i) {
+    fmt::print("{:>5}", i);
+    for (int64_t n : confusion[i]) fmt::print("{:>6}", n);
+    fmt::print("\n");
+  }
+}
+
+int run_eval(const EvalOptions &opt) {
+  CompiledFile file;
+  compile_file(opt.path, file);
+  if (!file.result.module || !require_loss(opt.path, *file.result.module, "evaluate")) return kUserError;
+  ir::Module &module = *file.result.module;
+  try {
+    data::Splits splits = opt.data.load(opt.data.data);
+    const data::Dataset &d = splits.test ? *splits.test : splits.train;
+    compiler::build_entry_points(module);
+    Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
+    Session s = model.new_session();
+    s.load(opt.weights);
+    Binding binding(model.desc(), d, opt.data.overrides());
+    Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
+    fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
+    fmt::print("loss {:.4f}", e.loss);
+    if (e.accuracy >= 0) fmt::print("  accuracy {:.4f}", e.accuracy);
+    fmt::print("\n");
+    if (!e.confusion.empty()) print_confusion(e.confusion);
+    return kSuccess;
+  } catch (const Error &e) {
+    fmt::print(stderr, "nncc eval: error: {}\n", e.what());
+    return kUserError;
+  }
+}
+
+} // namespace
+
 void add_eval_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("eval", "Evaluate trained weights on a dataset: loss, accuracy, confusion matrix");
-  struct Options {
-    std::string path, weights;
-    DataOptions data;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<EvalOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--weights", opt->weights, "a safetensors checkpoint written by nncc train or Session::save")->required();
   opt->data.add_to(*cmd, "the data: a SPEC as for nncc train (fashion-mnist: its test split)");
-  cmd->callback([opt, &status] {
-    CompiledFile file;
-    compile_file(opt->path, file);
-    if (!file.result.module || !require_loss(opt->path, *file.result.module, "evaluate")) {
-      status = kUserError;
-      return;
-    }
-    ir::Module &module = *file.result.module;
-    try {
-      data::Splits splits = opt->data.load(opt->data.data);
-      const data::Dataset &d = splits.test ? *splits.test : splits.train;
-      compiler::build_entry_points(module);
-      Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
-      Session s = model.new_session();
-      s.load(opt->weights);
-      Binding binding(model.desc(), d, opt->data.overrides());
-      Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
-      fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
-      fmt::print("loss {:.4f}", e.loss);
-      if (e.accuracy >= 0) fmt::print("  accuracy {:.4f}", e.accuracy);
-      fmt::print("\n");
-      if (!e.confusion.empty()) {
-        fmt::print("confusion matrix (rows: true class, columns: predicted class)\n     ");
-        for (size_t j = 0; j < e.confusion.size(); ++j) fmt::print("{:>6}", j);
-        fmt::print("\n");
-        for (size_t i = 0; i < e.confusion.size(); ++i) {
-          fmt::print("{:>5}", i);
-          for (int64_t n : e.confusion[i]) fmt::print("{:>6}", n);
-          fmt::print("\n");
-        }
-      }
-      status = kSuccess;
-    } catch (const Error &e) {
-      fmt::print(stderr, "nncc eval: error: {}\n", e.what());
-      status = kUserError;
-    }
-  });
+  cmd->callback([opt, &status] { status = run_eval(*opt); });
 }
 
 } // namespace nncc::tool

@@ -32,71 +32,83 @@ interp::Tensor random_input(const ir::Function &fn, const ir::Value *a, uint64_t
   return t;
 }
 
+struct GradcheckOptions {
+  std::string path;
+  uint64_t seed = 0;
+  double tolerance = 1e-6;
+};
+
+using Arguments = std::map<std::string, interp::Tensor>;
+
+/// The worst relative error of the analytic dL/d(a), `g`, against central
+/// differences of the loss, over `count` of its entries (all of them, or
+/// a seeded random sample).
+double worst_error(const ir::Function &fwd, const Arguments &args, const ir::Value &a, const interp::Tensor &g, int64_t count,
+                   uint64_t seed, uint64_t stream) {
+  auto loss_at = [&](const Arguments &at) { return interp::run(fwd, at, {.training = true, .seed = seed}).results.at("loss").item(); };
+  int64_t n = g.numel();
+  double worst = 0;
+  Arguments shifted = args;
+  for (int64_t k = 0; k < count; ++k) {
+    auto i = static_cast<size_t>(count == n ? k : static_cast<int64_t>(rng::bits(seed, 0xC0FFEE + stream, static_cast<uint64_t>(k)) % static_cast<uint64_t>(n)));
+    double &x = shifted[a.name].data[i], x0 = x;
+    x = x0 + kStep;
+    double up = loss_at(shifted);
+    x = x0 - kStep;
+    double numeric = (up - loss_at(shifted)) / (2 * kStep);
+    x = x0;
+    double error = std::abs(g.data[i] - numeric) / std::max({std::abs(g.data[i]), std::abs(numeric), 1e-3});
+    worst = std::max(worst, std::isnan(error) ? INFINITY : error);
+  }
+  return worst;
+}
+
+int run_gradcheck(const GradcheckOptions &opt) {
+  CompiledFile f;
+  compile_file(opt.path, f);
+  if (!f.result.module) return kUserError;
+  ir::Module &m = *f.result.module;
+  if (!require_loss(opt.path, m, "check")) return kUserError;
+  const compiler::PassInfo *promote[] = {compiler::find_pass("promote-f64")};
+  std::string trace;
+  std::vector<std::string> errors;
+  compiler::run_pipeline(m, promote, {}, trace, errors);
+  const ir::Function &fwd = *m.find_function("forward");
+  const ir::Function &grad = compiler::build_grad(m, {.input_gradients = true}).fn;
+
+  Arguments args = interp::initial_params(m, opt.seed);
+  uint64_t stream = 1;
+  for (const ir::Value *a : fwd.arguments())
+    if (a->kind == ir::ValueKind::Input) args[a->name] = random_input(fwd, a, opt.seed, stream++);
+  interp::Execution analytic = interp::run(grad, args, {.training = true, .seed = opt.seed});
+
+  bool ok = true;
+  fmt::print("{:<12} {:<16} {:>14}  {}\n", "gradient", "type", "worst error", "entries checked");
+  for (const ir::Value *a : fwd.arguments()) {
+    if (!ir::is_float(a->type.dtype)) continue;
+    const interp::Tensor &g = analytic.results.at("d_" + a->name);
+    int64_t n = g.numel(), count = std::min(n, kMaxCheckedEntries);
+    double worst = worst_error(fwd, args, *a, g, count, opt.seed, stream++);
+    bool pass = worst <= opt.tolerance;
+    ok &= pass;
+    fmt::print("{:<12} {:<16} {:>14.3g}  {} of {}{}\n", "d_" + a->name, a->type.str(), worst, count, n, pass ? "" : "  FAILED");
+  }
+  fmt::print("gradcheck {} (tolerance {:g}, f64, step {:g}, symbolic dimensions = {})\n", ok ? "passed" : "FAILED", opt.tolerance,
+             kStep, kSymbolicSize);
+  return ok ? kSuccess : kUserError;
+}
+
 } // namespace
 
 void add_gradcheck_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("gradcheck", "Check every gradient against central finite differences in f64");
-  struct Options {
-    std::string path;
-    uint64_t seed = 0;
-    double tolerance = 1e-6;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<GradcheckOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--seed", opt->seed, "seed of params, inputs and dropout")->capture_default_str();
   cmd->add_option("--tolerance", opt->tolerance,
                   "largest accepted |analytic - numeric| / max(|analytic|, |numeric|, 1e-3)")
       ->capture_default_str();
-  cmd->callback([opt, &status] {
-    status = kUserError;
-    CompiledFile f;
-    compile_file(opt->path, f);
-    if (!f.result.module) return;
-    ir::Module &m = *f.result.module;
-    if (!require_loss(opt->path, m, "check")) return;
-    const compiler::PassInfo *promote[] = {compiler::find_pass("promote-f64")};
-    std::string trace;
-    std::vector<std::string> errors;
-    compiler::run_pipeline(m, promote, {}, trace, errors);
-    const ir::Function &fwd = *m.find_function("forward");
-    const ir::Function &grad = compiler::build_grad(m, {.input_gradients = true}).fn;
-
-    std::map<std::string, interp::Tensor> args = interp::initial_params(m, opt->seed);
-    uint64_t stream = 1;
-    for (const ir::Value *a : fwd.arguments())
-      if (a->kind == ir::ValueKind::Input) args[a->name] = random_input(fwd, a, opt->seed, stream++);
-    auto loss_at = [&](const std::map<std::string, interp::Tensor> &at) {
-      return interp::run(fwd, at, {.training = true, .seed = opt->seed}).results.at("loss").item();
-    };
-    interp::Execution analytic = interp::run(grad, args, {.training = true, .seed = opt->seed});
-
-    bool ok = true;
-    fmt::print("{:<12} {:<16} {:>14}  {}\n", "gradient", "type", "worst error", "entries checked");
-    for (const ir::Value *a : fwd.arguments()) {
-      if (!ir::is_float(a->type.dtype)) continue;
-      const interp::Tensor &g = analytic.results.at("d_" + a->name);
-      int64_t n = g.numel(), count = std::min(n, kMaxCheckedEntries);
-      double worst = 0;
-      for (int64_t k = 0; k < count; ++k) {
-        auto i = static_cast<size_t>(count == n ? k : static_cast<int64_t>(rng::bits(opt->seed, 0xC0FFEE + stream, static_cast<uint64_t>(k)) % static_cast<uint64_t>(n)));
-        auto shifted = args;
-        double x0 = args[a->name].data[i];
-        shifted[a->name].data[i] = x0 + kStep;
-        double up = loss_at(shifted);
-        shifted[a->name].data[i] = x0 - kStep;
-        double numeric = (up - loss_at(shifted)) / (2 * kStep);
-        double error = std::abs(g.data[i] - numeric) / std::max({std::abs(g.data[i]), std::abs(numeric), 1e-3});
-        worst = std::max(worst, std::isnan(error) ? INFINITY : error);
-      }
-      ++stream;
-      bool pass = worst <= opt->tolerance;
-      ok &= pass;
-      fmt::print("{:<12} {:<16} {:>14.3g}  {} of {}{}\n", "d_" + a->name, a->type.str(), worst, count, n, pass ? "" : "  FAILED");
-    }
-    fmt::print("gradcheck {} (tolerance {:g}, f64, step {:g}, symbolic dimensions = {})\n", ok ? "passed" : "FAILED",
-               opt->tolerance, kStep, kSymbolicSize);
-    status = ok ? kSuccess : kUserError;
-  });
+  cmd->callback([opt, &status] { status = run_gradcheck(*opt); });
 }
 
 } // namespace nncc::tool

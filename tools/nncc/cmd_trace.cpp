@@ -45,103 +45,130 @@ std::string json_map(const std::vector<std::pair<std::string, const interp::Tens
   return out + "}";
 }
 
+struct TraceOptions {
+  std::string path;
+  std::vector<std::string> sets;
+  bool json = false, eval = false;
+  uint64_t seed = 0;
+};
+
+/// The forward function's arguments: the params' initial values, then the
+/// --set values; nullopt (after a message) when one is malformed or missing.
+std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const TraceOptions &opt, const ir::Module &m) {
+  const ir::Function &fwd = *m.find_function("forward");
+  std::map<std::string, interp::Tensor> args = interp::initial_params(m, opt.seed);
+  for (const std::string &set : opt.sets) {
+    size_t eq = set.find('=');
+    std::string name = set.substr(0, eq);
+    const ir::Value *arg = fwd.find_argument(name);
+    if (eq == std::string::npos || !arg) {
+      fmt::print(stderr, "error: --set {}: {}\n", set,
+                 eq == std::string::npos ? "expected NAME=VALUE" : fmt::format("'{}' is not an input or param of '{}'", name, m.name));
+      return std::nullopt;
+    }
+    std::string error;
+    auto t = parse_tensor(std::string_view(set).substr(eq + 1), arg->type.dtype, error);
+    if (!t) {
+      fmt::print(stderr, "error: --set {}: {}\n", name, error);
+      return std::nullopt;
+    }
+    args[name] = std::move(*t);
+  }
+  for (const ir::Value *a : fwd.arguments())
+    if (!args.count(a->name)) {
+      fmt::print(stderr, "error: input '{}' ({}) needs a value: --set {}=...\n", a->name, a->type.str(), a->name);
+      return std::nullopt;
+    }
+  return args;
+}
+
+/// One run of the model (with its backward graph when it has a loss), and
+/// each forward node's value and gradient in it.
+class Trace {
+public:
+  Trace(ir::Module &m, const TraceOptions &opt, const std::map<std::string, interp::Tensor> &args) : fwd_(*m.find_function("forward")) {
+    if (fwd_.find_result("loss")) grad_.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
+    run_ = interp::run(grad_ ? grad_->fn : fwd_, args, {.training = !opt.eval, .seed = opt.seed, .step = 0});
+  }
+
+  const interp::Tensor *loss() const { return grad_ ? &run_.results.at("loss") : nullptr; }
+  const interp::Tensor *value(const ir::Value *v) const {
+    auto it = run_.values.find(grad_ ? grad_->copy_of.at(v) : v);
+    return it == run_.values.end() ? nullptr : &it->second;
+  }
+  const interp::Tensor *gradient(const ir::Value *v) const {
+    if (!grad_) return nullptr;
+    auto it = grad_->gradient_of.find(v);
+    return it == grad_->gradient_of.end() ? nullptr : &run_.values.at(it->second);
+  }
+  /// The arguments, then the ops, of the forward function.
+  std::vector<const ir::Value *> nodes() const {
+    std::vector<const ir::Value *> out(fwd_.arguments().begin(), fwd_.arguments().end());
+    out.insert(out.end(), fwd_.body().begin(), fwd_.body().end());
+    return out;
+  }
+  const ir::Function &forward() const { return fwd_; }
+
+private:
+  const ir::Function &fwd_;
+  std::optional<compiler::GradFunction> grad_;
+  interp::Execution run_;
+};
+
+void print_json(const Trace &trace) {
+  std::vector<std::pair<std::string, const interp::Tensor *>> values, grads;
+  std::vector<const ir::Value *> nodes = trace.nodes();
+  std::vector<interp::Tensor> zeros; // dL/d(value) = 0 where no gradient flows
+  zeros.reserve(nodes.size());
+  for (const ir::Value *v : nodes) {
+    if (v->name.empty() || !trace.value(v)) continue;
+    values.emplace_back(v->name, trace.value(v));
+    if (!trace.loss() || !ir::is_float(v->type.dtype)) continue;
+    const interp::Tensor *g = trace.gradient(v);
+    if (!g) g = &zeros.emplace_back(interp::Tensor::zeros(v->type.dtype, trace.value(v)->shape));
+    grads.emplace_back(v->name, g);
+  }
+  fmt::print("{{\"loss\": {}, \"values\": {}, \"grads\": {}}}\n", trace.loss() ? format_tensor(*trace.loss(), 0, true) : "null",
+             json_map(values), json_map(grads));
+}
+
+void print_text(const Trace &trace) {
+  ir::ValueNames names(trace.forward());
+  std::vector<Row> rows;
+  for (const ir::Value *v : trace.nodes()) {
+    std::string op(v->is_argument() ? ir::value_kind_name(v->kind) : v->info().name);
+    rows.push_back({names[v], op, cell(trace.value(v)), cell(trace.gradient(v))});
+  }
+  print_table(rows, trace.loss());
+}
+
+int run_trace(const TraceOptions &opt) {
+  CompiledFile f;
+  compile_file(opt.path, f);
+  if (!f.result.module) return kUserError;
+  auto args = trace_arguments(opt, *f.result.module);
+  if (!args) return kUserError;
+  try {
+    Trace trace(*f.result.module, opt, *args);
+    opt.json ? print_json(trace) : print_text(trace);
+  } catch (const interp::InterpError &e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kUserError;
+  }
+  return kSuccess;
+}
+
 } // namespace
 
 void add_trace_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("trace", "Evaluate a model once; print every node's value and dL/d(node)");
-  struct Options {
-    std::string path;
-    std::vector<std::string> sets;
-    bool json = false, eval = false;
-    uint64_t seed = 0;
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<TraceOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--set", opt->sets, "NAME=VALUE for an input or param: a number or a nested list like [[1,2],[3,4]]");
   cmd->add_flag("--json", opt->json, "print {\"loss\", \"values\", \"grads\"} as JSON");
   cmd->add_option("--seed", opt->seed, "seed of the params not set and of dropout")->capture_default_str();
   cmd->add_flag("--eval", opt->eval, "inference mode (dropout off)");
-  cmd->callback([opt, &status] {
-    status = kUserError;
-    CompiledFile f;
-    compile_file(opt->path, f);
-    if (!f.result.module) return;
-    ir::Module &m = *f.result.module;
-    const ir::Function &fwd = *m.find_function("forward");
-
-    std::map<std::string, interp::Tensor> args = interp::initial_params(m, opt->seed);
-    for (const std::string &set : opt->sets) {
-      size_t eq = set.find('=');
-      std::string name = set.substr(0, eq);
-      const ir::Value *arg = fwd.find_argument(name);
-      if (eq == std::string::npos || !arg) {
-        fmt::print(stderr, "error: --set {}: {}\n", set,
-                   eq == std::string::npos ? "expected NAME=VALUE" : fmt::format("'{}' is not an input or param of '{}'", name, m.name));
-        return;
-      }
-      std::string error;
-      auto t = parse_tensor(std::string_view(set).substr(eq + 1), arg->type.dtype, error);
-      if (!t) {
-        fmt::print(stderr, "error: --set {}: {}\n", name, error);
-        return;
-      }
-      args[name] = std::move(*t);
-    }
-    for (const ir::Value *a : fwd.arguments())
-      if (!args.count(a->name)) {
-        fmt::print(stderr, "error: input '{}' ({}) needs a value: --set {}=...\n", a->name, a->type.str(), a->name);
-        return;
-      }
-
-    bool has_loss = fwd.find_result("loss") != nullptr;
-    std::optional<compiler::GradFunction> grad;
-    if (has_loss) grad.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
-    interp::Execution ex;
-    try {
-      ex = interp::run(grad ? grad->fn : fwd, args, {.training = !opt->eval, .seed = opt->seed, .step = 0});
-    } catch (const interp::InterpError &e) {
-      fmt::print(stderr, "error: {}\n", e.what());
-      return;
-    }
-    auto value_of = [&](const ir::Value *v) -> const interp::Tensor * {
-      const ir::Value *in_run = grad ? grad->copy_of.at(v) : v;
-      auto it = ex.values.find(in_run);
-      return it == ex.values.end() ? nullptr : &it->second;
-    };
-    auto gradient_of = [&](const ir::Value *v) -> const interp::Tensor * {
-      if (!grad) return nullptr;
-      auto it = grad->gradient_of.find(v);
-      return it == grad->gradient_of.end() ? nullptr : &ex.values.at(it->second);
-    };
-    const interp::Tensor *loss = has_loss ? &ex.results.at("loss") : nullptr;
-
-    std::vector<const ir::Value *> nodes(fwd.arguments().begin(), fwd.arguments().end());
-    nodes.insert(nodes.end(), fwd.body().begin(), fwd.body().end());
-    if (opt->json) {
-      std::vector<std::pair<std::string, const interp::Tensor *>> values, grads;
-      std::vector<interp::Tensor> zeros; // dL/d(value) = 0 where no gradient flows
-      zeros.reserve(nodes.size());
-      for (const ir::Value *v : nodes) {
-        if (v->name.empty() || !value_of(v)) continue;
-        values.emplace_back(v->name, value_of(v));
-        if (!loss || !ir::is_float(v->type.dtype)) continue;
-        const interp::Tensor *g = gradient_of(v);
-        if (!g) g = &zeros.emplace_back(interp::Tensor::zeros(v->type.dtype, value_of(v)->shape));
-        grads.emplace_back(v->name, g);
-      }
-      fmt::print("{{\"loss\": {}, \"values\": {}, \"grads\": {}}}\n", loss ? format_tensor(*loss, 0, true) : "null",
-                 json_map(values), json_map(grads));
-    } else {
-      ir::ValueNames names(fwd);
-      std::vector<Row> rows;
-      for (const ir::Value *v : nodes) {
-        std::string op(v->is_argument() ? ir::value_kind_name(v->kind) : v->info().name);
-        rows.push_back({names[v], op, cell(value_of(v)), cell(gradient_of(v))});
-      }
-      print_table(rows, loss);
-    }
-    status = kSuccess;
-  });
+  cmd->callback([opt, &status] { status = run_trace(*opt); });
 }
 
 } // namespace nncc::tool

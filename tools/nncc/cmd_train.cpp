@@ -122,16 +122,8 @@ private:
   Clock::time_point epoch_start_, last_draw_;
 };
 
-int train(ir::Module &module, Options &opt) {
-  InterruptGuard interrupt;
-  data::Splits data = opt.data.load(opt.data.data);
-  if (!opt.test_data.empty()) data.test = opt.data.load(opt.test_data).train;
-  compiler::build_entry_points(module);
-  Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
-  Binding binding(model.desc(), data.train, opt.data.overrides());
-  std::optional<Binding> test_binding;
-  if (data.test) test_binding.emplace(model.desc(), *data.test, opt.data.overrides());
-  Position at;
+/// The session of a run: a new one, or the checkpoint's with --resume.
+Session open_session(Model &model, Options &opt, Position &at) {
   Session s = model.new_session({.seed = opt.seed, .threads = opt.threads});
   if (uint64_t seed = opt.seed; !opt.resume.empty()) {
     at = resume(s, opt);
@@ -142,77 +134,135 @@ int train(ir::Module &module, Options &opt) {
   }
   at.seed = opt.seed, at.batch = opt.batch;
   if (opt.lr > 0) s.set_lr(opt.lr);
-  std::string scores = class_scores(model.desc());
-  fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}\n", module.name, data.train.name, data.train.rows,
-             data.test ? fmt::format(", test {}", data.test->rows) : "", opt.batch, opt.epochs, opt.epochs > 1 ? "s" : "");
-  if (!opt.resume.empty())
-    fmt::print("resumed from {} at epoch {}, step {} (train step {})\n", opt.resume, at.epochs_done + 1, at.steps_done, s.step());
+  return s;
+}
 
+/// --log: per-epoch CSV, appended to when resuming a run that wrote one.
+std::ofstream open_log(const Options &opt) {
   std::ofstream log;
-  if (!opt.log.empty()) {
-    bool append = !opt.resume.empty() && std::filesystem::exists(opt.log);
-    log.open(opt.log, append ? std::ios::app : std::ios::trunc);
-    if (!log) throw Error(fmt::format("cannot write '{}'", opt.log));
-    if (!append) log << "epoch,train_loss,test_loss,test_accuracy,seconds\n";
+  if (opt.log.empty()) return log;
+  bool append = !opt.resume.empty() && std::filesystem::exists(opt.log);
+  log.open(opt.log, append ? std::ios::app : std::ios::trunc);
+  if (!log) throw Error(fmt::format("cannot write '{}'", opt.log));
+  if (!append) log << "epoch,train_loss,test_loss,test_accuracy,seconds\n";
+  return log;
+}
+
+/// One `nncc train` run: the compiled model, its data, the session and
+/// where training stands.
+class TrainingRun {
+public:
+  TrainingRun(ir::Module &module, Options &opt)
+      : opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module)), binding_(model_.desc(), data_.train, opt.data.overrides()),
+        session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())), log_(open_log(opt)),
+        curves_{module.name, {}, {}, {}, {}}, bar_(::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
+    if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
   }
-  TrainingCurves curves{module.name, {}, {}, {}, {}};
-  ProgressBar bar(::isatty(STDOUT_FILENO));
-  auto start = Clock::now();
-  bool stopped = false;
-  int64_t steps = (data.train.rows + opt.batch - 1) / opt.batch;
-  for (int epoch = static_cast<int>(at.epochs_done) + 1; epoch <= opt.epochs && !stopped; ++epoch) {
-    bar.start_epoch();
-    auto epoch_start = Clock::now();
-    std::vector<int64_t> order = shuffled(data.train.rows, opt.seed, static_cast<uint64_t>(epoch));
-    for (int64_t step = at.steps_done; step < steps; ++step) {
-      int64_t from = step * opt.batch, n = std::min(opt.batch, data.train.rows - from);
-      double loss = s.train_step(binding.batch(data.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
-      at.loss_sum += loss * static_cast<double>(n);
-      at.steps_done = step + 1;
-      curves.step_loss.push_back(loss);
-      bar.draw(epoch, opt.epochs, step, steps, loss, from + n, data.train.rows - from - n);
-      if (InterruptGuard::requested()) {
-        stopped = at.steps_done < steps || epoch < opt.epochs;
+
+  int run() {
+    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}\n", name_, data_.train.name, data_.train.rows,
+               data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "");
+    if (!opt_.resume.empty())
+      fmt::print("resumed from {} at epoch {}, step {} (train step {})\n", opt_.resume, at_.epochs_done + 1, at_.steps_done, session_.step());
+    auto start = Clock::now();
+    bool stopped = false;
+    for (int epoch = static_cast<int>(at_.epochs_done) + 1; epoch <= opt_.epochs && !stopped; ++epoch) {
+      auto epoch_start = Clock::now();
+      stopped = !train_epoch(epoch);
+      if (at_.steps_done < steps_) {
+        fmt::print("interrupted in epoch {}/{} after step {}/{} (train step {})\n", epoch, opt_.epochs, at_.steps_done, steps_, session_.step());
         break;
       }
+      end_epoch(epoch, seconds_since(epoch_start));
     }
-    bar.clear();
-    if (at.steps_done < steps) {
-      fmt::print("interrupted in epoch {}/{} after step {}/{} (train step {})\n", epoch, opt.epochs, at.steps_done, steps, s.step());
-      break;
+    if (stopped && at_.steps_done == 0) fmt::print("interrupted after epoch {}/{}\n", at_.epochs_done, opt_.epochs);
+    fmt::print("trained in {:.1f} s\n", seconds_since(start));
+    write_results(stopped);
+    return stopped ? kInterrupted : kSuccess;
+  }
+
+private:
+  static data::Splits load_data(const Options &opt) {
+    data::Splits data = opt.data.load(opt.data.data);
+    if (!opt.test_data.empty()) data.test = opt.data.load(opt.test_data).train;
+    return data;
+  }
+
+  static Model compile(ir::Module &module) {
+    compiler::build_entry_points(module);
+    return Model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
+  }
+
+  /// The steps of an epoch from where training stands; false when Ctrl-C
+  /// stopped the run before its last step.
+  bool train_epoch(int epoch) {
+    bar_.start_epoch();
+    std::vector<int64_t> order = shuffled(data_.train.rows, opt_.seed, static_cast<uint64_t>(epoch));
+    for (int64_t step = at_.steps_done; step < steps_; ++step) {
+      int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
+      double loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
+      at_.loss_sum += loss * static_cast<double>(n);
+      at_.steps_done = step + 1;
+      curves_.step_loss.push_back(loss);
+      bar_.draw(epoch, opt_.epochs, step, steps_, loss, from + n, data_.train.rows - from - n);
+      if (InterruptGuard::requested()) {
+        bar_.clear();
+        return at_.steps_done == steps_ && epoch == opt_.epochs;
+      }
     }
-    double train_loss = at.loss_sum / static_cast<double>(data.train.rows);
-    at = {epoch, 0, 0, at.seed, at.batch};
-    std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt.epochs, train_loss);
+    bar_.clear();
+    return true;
+  }
+
+  /// The epoch's line (train loss; test loss and accuracy), the log, the curves.
+  void end_epoch(int epoch, double seconds) {
+    double train_loss = at_.loss_sum / static_cast<double>(data_.train.rows);
+    at_ = {epoch, 0, 0, at_.seed, at_.batch};
+    std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt_.epochs, train_loss);
     Evaluation t;
-    if (data.test) {
-      t = evaluate(s, *test_binding, *data.test, scores);
+    if (data_.test) {
+      t = evaluate(session_, *test_binding_, *data_.test, scores_);
       line += fmt::format("  test_loss {:.4f}", t.loss);
       if (t.accuracy >= 0) line += fmt::format("  test_acc {:.4f}", t.accuracy);
-      curves.test_loss.push_back(t.loss);
-      curves.epoch_end_step.push_back(static_cast<double>(curves.step_loss.size()));
-      if (t.accuracy >= 0) curves.test_accuracy.push_back(t.accuracy);
+      curves_.test_loss.push_back(t.loss);
+      curves_.epoch_end_step.push_back(static_cast<double>(curves_.step_loss.size()));
+      if (t.accuracy >= 0) curves_.test_accuracy.push_back(t.accuracy);
     }
-    double secs = seconds_since(epoch_start);
-    fmt::print("{}  {:.1f} s\n", line, secs);
+    fmt::print("{}  {:.1f} s\n", line, seconds);
     std::fflush(stdout);
-    if (log) log << fmt::format("{},{},{},{},{:.3f}\n", epoch, train_loss, data.test ? fmt::format("{}", t.loss) : "",
-                                t.accuracy >= 0 ? fmt::format("{}", t.accuracy) : "", secs);
+    if (log_) log_ << fmt::format("{},{},{},{},{:.3f}\n", epoch, train_loss, data_.test ? fmt::format("{}", t.loss) : "",
+                                  t.accuracy >= 0 ? fmt::format("{}", t.accuracy) : "", seconds);
   }
-  if (stopped && at.steps_done == 0) fmt::print("interrupted after epoch {}/{}\n", at.epochs_done, opt.epochs);
-  fmt::print("trained in {:.1f} s\n", seconds_since(start));
-  if (!opt.plot.empty()) {
-    if (!write_output(opt.plot, training_svg(curves))) throw Error(fmt::format("cannot write '{}'", opt.plot));
-    fmt::print("plot {}\n", opt.plot);
+
+  /// --plot and --save (a checkpoint also after Ctrl-C).
+  void write_results(bool stopped) {
+    if (!opt_.plot.empty()) {
+      if (!write_output(opt_.plot, training_svg(curves_))) throw Error(fmt::format("cannot write '{}'", opt_.plot));
+      fmt::print("plot {}\n", opt_.plot);
+    }
+    if (!opt_.save.empty()) {
+      session_.save(opt_.save, at_.metadata());
+      fmt::print("saved {}\n", opt_.save);
+    } else if (stopped) {
+      fmt::print("nothing saved (no --save)\n");
+    }
   }
-  if (!opt.save.empty()) {
-    s.save(opt.save, at.metadata());
-    fmt::print("saved {}\n", opt.save);
-  } else if (stopped) {
-    fmt::print("nothing saved (no --save)\n");
-  }
-  return stopped ? kInterrupted : kSuccess;
-}
+
+  InterruptGuard interrupt_;
+  Options &opt_;
+  std::string name_;
+  data::Splits data_;
+  Model model_;
+  Binding binding_;
+  std::optional<Binding> test_binding_;
+  Position at_;
+  Session session_;
+  std::string scores_;
+  std::ofstream log_;
+  TrainingCurves curves_;
+  ProgressBar bar_;
+  int64_t steps_;
+};
 
 } // namespace
 
@@ -241,7 +291,7 @@ void add_train_command(CLI::App &app, int &status) {
       return;
     }
     try {
-      status = train(*trainable, *opt);
+      status = TrainingRun(*trainable, *opt).run();
     } catch (const Error &e) {
       fmt::print(stderr, "nncc train: error: {}\n", e.what());
       status = kUserError;
