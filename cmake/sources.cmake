@@ -1,6 +1,6 @@
 # Source lists, one per stage (used twice: normal and sanitizer builds).
 set(NNCC_IR_SOURCES
-  ir/types.cpp ir/attributes.cpp ir/ops.cpp ir/shape_rules.cpp ir/module.cpp
+  ir/types.cpp ir/attributes.cpp ir/ops.cpp ir/shape_rules.cpp ir/image_rules.cpp ir/image_ops.cpp ir/module.cpp
   ir/builder.cpp ir/printer.cpp ir/dot_printer.cpp ir/ir_lexer.cpp ir/ir_parser.cpp ir/verifier.cpp
   ir/source.cpp ir/diagnostics.cpp ir/suggest.cpp)
 list(TRANSFORM NNCC_IR_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
@@ -13,7 +13,7 @@ list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 set(NNCC_COMPILER_SOURCES
   compiler/passes/pass_registry.cpp compiler/passes/verify.cpp
   compiler/passes/autodiff.cpp compiler/passes/grad_rules.cpp compiler/passes/expr.cpp compiler/passes/promote_f64.cpp compiler/passes/rewrite_rules.cpp compiler/passes/simplify.cpp compiler/passes/stabilize.cpp compiler/passes/cse.cpp compiler/passes/fuse.cpp compiler/passes/plan_memory.cpp compiler/passes/dce.cpp compiler/passes/optimizer.cpp
-  compiler/pipeline.cpp compiler/kernel_plan.cpp compiler/index_limit.cpp compiler/codegen/describe.cpp
+  compiler/pipeline.cpp compiler/kernel_plan.cpp compiler/image_call.cpp compiler/index_limit.cpp compiler/codegen/describe.cpp
   compiler/interp/interpreter.cpp compiler/interp/kernels.cpp compiler/interp/params.cpp)
 list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
@@ -27,7 +27,7 @@ set(NNCC_JIT_SOURCES
 list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
-  runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/kernel_abi.cpp
+  runtime/npy.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/dnnl/image.cpp runtime/kernel_abi.cpp
   runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp runtime/data/idx_dataset.cpp
   runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp
   runtime/desc_json.cpp runtime/aot_model.cpp runtime/library.cpp runtime/c_api.cpp)

@@ -17,10 +17,10 @@ AttrValue parse_default(std::string_view text, AttrKind kind) {
   if (text == "none") return NoneAttr{};
   if (text == "true") return true;
   if (text == "false") return false;
-  if (kind == AttrKind::Int) {
+  if (kind == AttrKind::Int || kind == AttrKind::Pair) {
     int64_t v = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec == std::errc() && p == text.data() + text.size()) return v;
+    if (ec == std::errc() && p == text.data() + text.size()) return kind == AttrKind::Int ? AttrValue{v} : AttrValue{pair(v, v)};
   } else if (kind == AttrKind::Float) {
     return std::stod(std::string(text));
   } else if (kind == AttrKind::DType) {
@@ -31,6 +31,8 @@ AttrValue parse_default(std::string_view text, AttrKind kind) {
 
 } // namespace
 
+std::vector<Dim> pair(int64_t h, int64_t w) { return {Dim::fixed(h), Dim::fixed(w)}; }
+
 std::string_view attr_kind_name(AttrKind kind) {
   switch (kind) {
   case AttrKind::Int: return "an integer";
@@ -38,6 +40,7 @@ std::string_view attr_kind_name(AttrKind kind) {
   case AttrKind::Bool: return "true or false";
   case AttrKind::Dims: return "a list of dimensions";
   case AttrKind::DType: return "a dtype";
+  case AttrKind::Pair: return "an integer or a list [h, w] of two integers";
   }
   return "?";
 }
@@ -69,6 +72,7 @@ std::vector<AttrSpec> parse_attr_specs(std::string_view spec) {
     else if (rest == "bool") s.kind = AttrKind::Bool;
     else if (rest == "dims") s.kind = AttrKind::Dims;
     else if (rest == "dtype") s.kind = AttrKind::DType;
+    else if (rest == "pair") s.kind = AttrKind::Pair;
     else throw std::logic_error(fmt::format("unknown attribute kind '{}'", rest));
     if (!default_text.empty()) s.default_value = parse_default(default_text, s.kind);
     out.push_back(std::move(s));
@@ -94,6 +98,11 @@ std::optional<AttrValue> coerce_attr(const AttrSpec &spec, const AttrValue &valu
     break;
   case AttrKind::DType:
     if (std::holds_alternative<DType>(value)) return value;
+    break;
+  case AttrKind::Pair:
+    if (auto *i = std::get_if<int64_t>(&value)) return AttrValue{pair(*i, *i)};
+    if (auto *dims = std::get_if<std::vector<Dim>>(&value); dims && dims->size() == 2 && !(*dims)[0].is_symbolic() && !(*dims)[1].is_symbolic())
+      return value;
     break;
   }
   return std::nullopt;

@@ -19,7 +19,8 @@ struct NoneAttr {
 
 using AttrValue = std::variant<NoneAttr, int64_t, double, bool, std::vector<Dim>, DType>;
 
-enum class AttrKind { Int, Float, Bool, Dims, DType };
+/// Pair: an int or [h, w] (conv strides, padding, pool kernels), stored as [h, w].
+enum class AttrKind { Int, Float, Bool, Dims, DType, Pair };
 
 struct AttrSpec {
   std::string name;
@@ -47,6 +48,9 @@ using Attrs = std::vector<AttrValue>;
 
 Attrs default_attrs(const std::vector<AttrSpec> &specs);
 int find_attr(const std::vector<AttrSpec> &specs, std::string_view name);
+
+/// The value of a pair attribute given as [h, w].
+std::vector<Dim> pair(int64_t h, int64_t w);
 
 inline double attr_float(const AttrValue &v) {
   if (auto *i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);

@@ -63,6 +63,8 @@ enum : unsigned {
   COPIES_VALUES = 1u << 5,         // every result element is an operand element (indices stay indices)
   TRANSPOSE = 1u << 6,             // swaps the axes of a matrix: a reader with strides can fold it
   STRIDED_OPERANDS = 1u << 7,      // reads a transposed operand through strides (no copy)
+  TAKES_EPILOGUE = 1u << 8,        // a primitive that adds a bias along axis 1 and applies an activation in the same call
+
 };
 }
 
@@ -97,6 +99,7 @@ consteval std::string_view kind_spelling(int kind) {
   case AttrKind::Bool: return "bool";
   case AttrKind::Dims: return "dims";
   case AttrKind::DType: return "dtype";
+  case AttrKind::Pair: return "pair";
   }
   return "";
 }

@@ -30,6 +30,13 @@ NNCC_DECLARE_RULE(slice)
 NNCC_DECLARE_RULE(max_grad)
 NNCC_DECLARE_RULE(cross_entropy_grad)
 NNCC_DECLARE_RULE(embedding_grad)
+// ir/image_rules.cpp
+NNCC_DECLARE_RULE(conv2d)
+NNCC_DECLARE_RULE(conv2d_grad_input)
+NNCC_DECLARE_RULE(conv2d_grad_weight)
+NNCC_DECLARE_RULE(pool2d)
+NNCC_DECLARE_RULE(pool2d_grad)
+NNCC_DECLARE_RULE(flatten)
 #undef NNCC_DECLARE_RULE
 
 } // namespace nncc::ir::rules

@@ -1,8 +1,9 @@
 // What a Session hands to compiled code for one call (the `ctx` of
-// kernel_abi.h): scratch memory, the matmul primitive cache, the dropout
+// kernel_abi.h): scratch memory, the primitive caches (matmul, convolution and pooling), the dropout
 // seed and step, and the first error a runtime function met.
 #pragma once
 #include "arena.h"
+#include "dnnl/image.h"
 #include "dnnl/matmul.h"
 
 #include <cstdint>
@@ -11,9 +12,10 @@
 namespace nncc::runtime {
 
 struct CallContext {
-  explicit CallContext(int primitive_sites) : matmul(primitive_sites) {}
+  explicit CallContext(int primitive_sites) : matmul(primitive_sites), image(primitive_sites) {}
   Arena arena;
   MatmulCache matmul;
+  ImagePrimitives image;
   uint64_t seed = 0, step = 0;
   std::string error; // empty: no error
 };

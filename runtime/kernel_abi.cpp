@@ -4,6 +4,7 @@
 #include "nncc/kernel_abi.h"
 
 #include "call_context.h"
+#include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
 
 #include <exception>
@@ -43,6 +44,71 @@ extern "C" void nncc_rt_matmul_f32(void *ctx, int32_t site, int32_t flags, const
 extern "C" void nncc_rt_matmul_f64(void *, int32_t, int32_t flags, const double *a, const double *b, double *c,
                                    int64_t m, int64_t k, int64_t n, const double *bias, int32_t activation) {
   nncc::runtime::matmul_loop(flags, a, b, c, m, k, n, bias, activation);
+}
+
+namespace {
+/// Runs a oneDNN call; when it fails, records why and computes the result
+/// with the plain loops instead (the Session then reports the error).
+template <typename Call, typename Fallback> void with_fallback(CallContext &c, const char *what, Call call, Fallback fallback) {
+  try {
+    call();
+  } catch (const std::exception &e) {
+    record(c, fmt::format("{}: {}", what, e.what()));
+    fallback();
+  }
+}
+} // namespace
+
+extern "C" void nncc_rt_conv2d_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *x, const float *w, const float *bias,
+                                   float *y, int32_t activation) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "conv2d", [&] { c.image.conv2d(site, *s, x, w, bias, y, activation); }, [&] {
+    nncc::loops::conv2d(*s, x, w, bias, y);
+    nncc::loops::apply_activation(activation, y, s->n * s->o * s->oh * s->ow);
+  });
+}
+
+extern "C" void nncc_rt_conv2d_f64(void *, int32_t, const nncc_conv_shape *s, const double *x, const double *w, const double *bias, double *y,
+                                   int32_t activation) {
+  nncc::loops::conv2d(*s, x, w, bias, y);
+  nncc::loops::apply_activation(activation, y, s->n * s->o * s->oh * s->ow);
+}
+
+extern "C" void nncc_rt_conv2d_grad_input_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *w, const float *dy, float *dx) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "conv2d backward (input)", [&] { c.image.conv2d_grad_input(site, *s, w, dy, dx); },
+                [&] { nncc::loops::conv2d_grad_input(*s, w, dy, dx); });
+}
+
+extern "C" void nncc_rt_conv2d_grad_input_f64(void *, int32_t, const nncc_conv_shape *s, const double *w, const double *dy, double *dx) {
+  nncc::loops::conv2d_grad_input(*s, w, dy, dx);
+}
+
+extern "C" void nncc_rt_conv2d_grad_weight_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *x, const float *dy, float *dw) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "conv2d backward (weights)", [&] { c.image.conv2d_grad_weight(site, *s, x, dy, dw); },
+                [&] { nncc::loops::conv2d_grad_weight(*s, x, dy, dw); });
+}
+
+extern "C" void nncc_rt_conv2d_grad_weight_f64(void *, int32_t, const nncc_conv_shape *s, const double *x, const double *dy, double *dw) {
+  nncc::loops::conv2d_grad_weight(*s, x, dy, dw);
+}
+
+extern "C" void nncc_rt_pool2d_f32(void *ctx, int32_t site, int32_t kind, const nncc_conv_shape *s, const float *x, float *y) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "pooling", [&] { c.image.pool2d(site, kind, *s, x, y); }, [&] { nncc::loops::pool2d(kind, *s, x, y); });
+}
+
+extern "C" void nncc_rt_pool2d_f64(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const double *x, double *y) {
+  nncc::loops::pool2d(kind, *s, x, y);
+}
+
+extern "C" void nncc_rt_pool2d_grad_f32(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const float *x, const float *dy, float *dx) {
+  nncc::loops::pool2d_grad(kind, *s, x, dy, dx);
+}
+
+extern "C" void nncc_rt_pool2d_grad_f64(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const double *x, const double *dy, double *dx) {
+  nncc::loops::pool2d_grad(kind, *s, x, dy, dx);
 }
 
 extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {

@@ -54,6 +54,17 @@ inline const OpCase kOpCases[] = {
                            " def score(v) = tanh(v @ W) @ U\n loss hinge(score(x), score(xc), margin = 3)"},
     {"compositions stabilize rewrites", "input x : f64[4, 3]\n param a : f64[4, 3]\n"
                                         " loss sum(log(softmax(a)) * x) + sum(log(sigmoid(a * x))) + sum(exp(log(square(a) + 1)) * x)"},
+    // Image ops: losses linear in the op's result (times an input t), so
+    // that the loss stays small next to each gradient entry.
+    {"conv2d with stride, padding and dilation", "input x : f64[2, 3, 7, 6]\n input t : f64[2, 4, 4, 4]\n param W : f64[4, 3, 3, 2]\n"
+                                                 " loss sum(conv2d(x, W, stride = [2, 1], padding = [1, 0], dilation = [1, 2]) * t)"},
+    {"conv2d with groups, bias and relu (one fused call)", "input x : f64[1, 4, 3, 3]\n input t : f64[1, 6, 3, 3]\n param s : f64[4, 1, 1]\n"
+                                                           " param W : f64[6, 2, 3, 3]\n param b : f64[6, 1, 1]\n"
+                                                           " loss sum(relu(conv2d(x * s, W, padding = 1, groups = 2) + b) * t)"},
+    {"max_pool2d and avg_pool2d", "input x : f64[2, 3, 6, 5]\n input t : f64[2, 3, 3, 4]\n input u : f64[2, 3, 3, 3]\n param a : f64[2, 3, 6, 5]\n"
+                                  " loss sum(max_pool2d(a * x, 2, stride = [2, 1]) * t) + sum(avg_pool2d(a * x, 3, stride = 2, padding = 1) * u)"},
+    {"flatten into a dense layer", "input x : f64[2, 2, 3, 3]\n param a : f64[2, 3, 3]\n param W : f64[18, 3]\n"
+                                   " loss sum(square(flatten(x * a) @ W))"},
     {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},
     {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
                     " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},
@@ -66,6 +77,9 @@ inline const OpCase kForwardOpCases[] = {
                           " c = argmax(z)\n o = onehot(y, 3)\n output c, o\n loss sum(square(z))"},
     {"symbolic batch with reductions", "input x : f64[N, 5]\n param a : f64[5]\n h = x * a\n m = max(h, axis = 0)\n"
                                        " output m\n loss mean(square(h)) + sum(mean(h, axis = 0, keepdims = true))"},
+    {"a small CNN on a symbolic batch", "input x : f64[N, 1, 6, 6]\n input y : i32[N]\n param W : f64[3, 1, 3, 3]\n param b : f64[3, 1, 1]\n"
+                                        " param V : f64[12, 3]\n h = max_pool2d(relu(conv2d(x, W) + b), 2)\n z = flatten(h) @ V\n"
+                                        " output z\n loss cross_entropy(z, y)"},
     {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"
                         " loss cross_entropy(x @ W, reshape(y, [6]))"},
 };

@@ -8,8 +8,12 @@
 #include "compiler/codegen/codegen.h"
 #include "compiler/codegen/emitter.h"
 #include "compiler/codegen/runtime_calls.h"
+#include "compiler/image_call.h"
 #include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
+
+#include <array>
+#include <cstring>
 
 namespace nncc::codegen {
 
@@ -117,9 +121,35 @@ private:
 
   /// A primitive, with the epilogue fused into its call.
   void call_primitive(const compiler::Kernel &kernel) {
-    const ir::Value &v = *kernel.values.front();
+    const ir::Value &v = *kernel.values.front(), &root = kernel.root();
+    bool f64 = v.type.dtype == ir::DType::F64;
+    auto operand = [&](size_t i) { return buffer(v.operands[i]); };
+    auto call = [&](llvm::FunctionCallee f64_callee, llvm::FunctionCallee f32_callee, std::vector<Value *> args) {
+      b_.CreateCall(f64 ? f64_callee : f32_callee, args);
+    };
+    auto pool_kind = [&](bool max) { return b_.getInt32(max ? NNCC_POOL_MAX : NNCC_POOL_AVG); };
+    llvm::Module &m = mc_.module;
     switch (v.op) {
     case ir::OpKind::Matmul: return call_matmul(kernel.values);
+    case ir::OpKind::Conv2d: {
+      auto [bias, activation] = epilogue(kernel.values);
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f32),
+                  {ctx_, site(), conv_shape(v), operand(0), operand(1), bias ? buffer(bias) : null(), buffer(&root), b_.getInt32(activation)});
+    }
+    case ir::OpKind::Conv2dGradInput:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f32),
+                  {ctx_, site(), conv_shape(v), operand(0), operand(1), buffer(&v)});
+    case ir::OpKind::Conv2dGradWeight:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f32),
+                  {ctx_, site(), conv_shape(v), operand(0), operand(1), buffer(&v)});
+    case ir::OpKind::MaxPool2d:
+    case ir::OpKind::AvgPool2d:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_f32),
+                  {ctx_, site(), pool_kind(v.op == ir::OpKind::MaxPool2d), conv_shape(v), operand(0), buffer(&v)});
+    case ir::OpKind::MaxPool2dGrad:
+    case ir::OpKind::AvgPool2dGrad:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_grad_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_grad_f32),
+                  {ctx_, site(), pool_kind(v.op == ir::OpKind::MaxPool2dGrad), conv_shape(v), operand(0), operand(1), buffer(&v)});
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"
@@ -127,22 +157,46 @@ private:
     }
   }
 
+  Value *site() { return b_.getInt32(static_cast<uint32_t>(site_++)); } // the primitive cache's call site
+  Value *null() { return llvm::ConstantPointerNull::get(b_.getPtrTy()); }
+
+  /// The bias a TAKES_EPILOGUE primitive adds (null: none) and its NNCC_ACTIVATION_*.
+  std::pair<const ir::Value *, int> epilogue(std::span<const ir::Value *const> region) {
+    const ir::Value *primitive = region.front(), *bias = nullptr;
+    int activation = NNCC_ACTIVATION_NONE;
+    for (const ir::Value *m : region.subspan(1)) {
+      switch (m->info().epilogue) {
+      case ir::Epilogue::Bias: bias = m->operands[0] == primitive ? m->operands[1] : m->operands[0]; break;
+      case ir::Epilogue::Relu: activation = NNCC_ACTIVATION_RELU; break;
+      case ir::Epilogue::Tanh: activation = NNCC_ACTIVATION_TANH; break;
+      case ir::Epilogue::Sigmoid: activation = NNCC_ACTIVATION_SIGMOID; break;
+      case ir::Epilogue::None: throw std::logic_error(fmt::format("codegen: '{}' in a primitive's epilogue", m->info().name));
+      }
+    }
+    return {bias, activation};
+  }
+
+  /// The nncc_conv_shape of an image op, on the stack: its static numbers,
+  /// and the batch read from `dims` when it is symbolic.
+  Value *conv_shape(const ir::Value &v) {
+    nncc_conv_shape shape = compiler::conv_shape(v, 0);
+    std::array<int64_t, 16> numbers;
+    static_assert(sizeof shape == sizeof numbers);
+    std::memcpy(numbers.data(), &shape, sizeof shape);
+    auto *type = llvm::ArrayType::get(b_.getInt64Ty(), numbers.size());
+    llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
+    Value *p = at_entry.CreateAlloca(type, nullptr, "conv_shape");
+    for (unsigned i = 0; i < numbers.size(); ++i)
+      b_.CreateStore(i == 0 ? dim(compiler::image_input(v).shape[0]) : i64(numbers[i]), b_.CreateConstInBoundsGEP2_32(type, p, 0, i));
+    return p;
+  }
+
   /// A matmul, or a matmul region: the product, then the bias added to its
   /// rows and an activation, all in the runtime's one call.
   void call_matmul(std::span<const ir::Value *const> region) {
     const ir::Value &v = *region.front(), &root = *region.back();
     const ir::Value *a = v.operands[0], *b = v.operands[1];
-    const ir::Value *bias = nullptr;
-    int activation = NNCC_ACTIVATION_NONE;
-    for (const ir::Value *m : region.subspan(1)) {
-      switch (m->info().epilogue) {
-      case ir::Epilogue::Bias: bias = m->operands[0] == &v ? m->operands[1] : m->operands[0]; break;
-      case ir::Epilogue::Relu: activation = NNCC_ACTIVATION_RELU; break;
-      case ir::Epilogue::Tanh: activation = NNCC_ACTIVATION_TANH; break;
-      case ir::Epilogue::Sigmoid: activation = NNCC_ACTIVATION_SIGMOID; break;
-      case ir::Epilogue::None: throw std::logic_error(fmt::format("codegen: '{}' in a matmul epilogue", m->info().name));
-      }
-    }
+    auto [bias, activation] = epilogue(region);
     int flags = 0;
     if (transposed(a)) flags |= NNCC_TRANSPOSE_A;
     if (transposed(b)) flags |= NNCC_TRANSPOSE_B;
@@ -152,9 +206,8 @@ private:
     Value *n = b->type.rank() == 2 ? dim(b->type.shape[1]) : i64(1);
     auto callee = v.type.dtype == ir::DType::F64 ? NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f64)
                                                  : NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f32);
-    Value *pbias = bias ? buffer(bias) : llvm::ConstantPointerNull::get(b_.getPtrTy());
-    b_.CreateCall(callee, {ctx_, b_.getInt32(static_cast<uint32_t>(site_++)), b_.getInt32(static_cast<uint32_t>(flags)), buffer(a),
-                           buffer(b), buffer(&root), m, k, n, pbias, b_.getInt32(static_cast<uint32_t>(activation))});
+    b_.CreateCall(callee, {ctx_, site(), b_.getInt32(static_cast<uint32_t>(flags)), buffer(a), buffer(b), buffer(&root), m, k, n,
+                           bias ? buffer(bias) : null(), b_.getInt32(static_cast<uint32_t>(activation))});
   }
 
   /// The generated function of a loop kernel: one op, or a fused region

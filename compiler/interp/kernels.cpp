@@ -2,6 +2,8 @@
 // must agree with. Numerically stable forms are used where SPEC §1.6 asks.
 #include "compiler/interp/interpreter.h"
 
+#include "compiler/image_call.h"
+#include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
 
 #include <algorithm>
@@ -446,10 +448,26 @@ Tensor move_op(const OpCall &c) {
   throw std::logic_error(fmt::format("interpreter: '{}' moves no data", v.info().name));
 }
 
+/// An image op through the shared plain loops (nncc/image_loops.hpp).
+template <typename Loop> Tensor image_op(const OpCall &c, Loop loop) {
+  Tensor out = Tensor::zeros(c.dtype(), c.shape);
+  int64_t batch = c.v.op == OpKind::Conv2dGradInput ? c.shape[0] : c.x(0).shape[0]; // N of the input image
+  loop(compiler::conv_shape(c.v, batch), out.data.data());
+  return out;
+}
+
 /// Runtime primitives (oneDNN in compiled code) as plain loops.
 Tensor primitive_op(const OpCall &c) {
+  auto in = [&](size_t i) { return c.x(i).data.data(); };
   switch (c.v.op) {
   case OpKind::Matmul: return matmul(c.x(0), c.x(1), c.shape, c.dtype());
+  case OpKind::Conv2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::conv2d(s, in(0), in(1), (const double *)nullptr, y); });
+  case OpKind::Conv2dGradInput: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::conv2d_grad_input(s, in(0), in(1), dx); });
+  case OpKind::Conv2dGradWeight: return image_op(c, [&](const nncc_conv_shape &s, double *dw) { loops::conv2d_grad_weight(s, in(0), in(1), dw); });
+  case OpKind::MaxPool2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::pool2d(NNCC_POOL_MAX, s, in(0), y); });
+  case OpKind::AvgPool2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::pool2d(NNCC_POOL_AVG, s, in(0), y); });
+  case OpKind::MaxPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_MAX, s, in(0), in(1), dx); });
+  case OpKind::AvgPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_AVG, s, in(0), in(1), dx); });
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"

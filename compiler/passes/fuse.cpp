@@ -1,7 +1,8 @@
 // fuse: groups values into regions that code generation compiles as one
 // kernel each, so intermediate values stay in registers instead of memory:
-//  - matmul-epilogue: a matmul, the bias added to its rows and a relu, tanh
-//    or sigmoid after it become one oneDNN call (bias + eltwise post-op);
+//  - matmul-epilogue: a matmul or a convolution, the bias added along its
+//    columns or channels and a relu, tanh or sigmoid after it become one
+//    oneDNN call (bias + eltwise post-op);
 //  - elementwise-loop: a chain of elementwise ops of one type whose
 //    intermediate values nothing else reads is one loop (the Adam update of
 //    a param, relu's backward mask and product, ...); values of the chain
@@ -36,7 +37,7 @@ public:
 
   void run() {
     for (Value *v : fn_.body())
-      if (v->info().lowering == ir::Lowering::Primitive) fuse_epilogue(v);
+      if (v->info().has(ir::opflag::TAKES_EPILOGUE)) fuse_epilogue(v);
     const auto &body = fn_.body();
     for (auto it = body.rbegin(); it != body.rend(); ++it) {
       Value *v = *it;
@@ -108,15 +109,24 @@ private:
     return (bias ? role == ir::Epilogue::Bias : role != ir::Epilogue::None && role != ir::Epilogue::Bias) ? u : nullptr;
   }
 
+  /// A bias the primitive adds itself: one value per index of axis 1 of
+  /// its result, broadcast along the others ([n] or [1, n] for a matmul,
+  /// [O, 1, 1] or [1, O, 1, 1] for a convolution).
+  static bool is_channel_bias(const ir::Shape &bias, const ir::Shape &result) {
+    if (bias.size() + 1 < result.size() || bias.size() > result.size()) return false;
+    size_t offset = result.size() - bias.size();
+    for (size_t i = 0; i < bias.size(); ++i)
+      if (!(i + offset == 1 ? bias[i] == result[1] : bias[i].is_one())) return false;
+    return true;
+  }
+
   void fuse_epilogue(Value *mm) {
-    if (mm->type.rank() != 2 || region_.count(mm)) return;
+    if (mm->type.rank() < 2 || region_.count(mm)) return;
     std::vector<Value *> members{mm};
     Value *last = mm;
-    const ir::Dim &n = mm->type.shape[1];
     if (const Value *u = epilogue_user(last, mm, /*bias=*/true)) {
       const Value *bias = u->operands[0] == last ? u->operands[1] : u->operands[0];
-      const ir::Shape &b = bias->type.shape;
-      if ((b == ir::Shape{n} || b == ir::Shape{ir::Dim::fixed(1), n}) && bias != last) members.push_back(last = const_cast<Value *>(u));
+      if (is_channel_bias(bias->type.shape, mm->type.shape) && bias != last) members.push_back(last = const_cast<Value *>(u));
     }
     if (const Value *u = epilogue_user(last, mm, /*bias=*/false)) members.push_back(const_cast<Value *>(u));
     const Value *root = members.back();

@@ -104,6 +104,18 @@ Grads concat_rule(Rule &r) {
   return out;
 }
 
+/// conv2d: g through the transposed convolution to the input; the
+/// correlation of the input with g, summed over the batch, to the weights.
+Grads conv2d_rule(Rule &r) {
+  Expr x = r.x(0), w = r.x(1), g = r.g;
+  auto attrs = [&](OpKind op, const Expr &like) {
+    return ir::attrs_of(op, {{"shape", like.value->type.shape}, {"stride", r.value.attr("stride")}, {"padding", r.value.attr("padding")},
+                             {"dilation", r.value.attr("dilation")}, {"groups", r.value.attr("groups")}});
+  };
+  return {r.call(OpKind::Conv2dGradInput, {w, g}, attrs(OpKind::Conv2dGradInput, x), fmt::format("conv2d_transpose({}, {})", g.text, w.text)),
+          r.call(OpKind::Conv2dGradWeight, {x, g}, attrs(OpKind::Conv2dGradWeight, w), fmt::format("conv2d_weight_grad({}, {})", x.text, g.text))};
+}
+
 Grads cross_entropy_rule(Rule &r) {
   Expr z = r.x(0), t = r.x(1);
   Expr dz = r.call(OpKind::CrossEntropyGrad, {z, t}, r.value.attrs, fmt::format("(softmax({}) - target) / B", z.text)) * r.g;
@@ -203,12 +215,19 @@ Grads rule(Rule &r) {
     return {dp, -dp};
   }
   case OpKind::Hinge: return hinge_rule(r);
+  case OpKind::Conv2d: return conv2d_rule(r);
+  case OpKind::MaxPool2d: // g to the first max of each window
+    return {r.call(OpKind::MaxPool2dGrad, {x(0), g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
+  case OpKind::AvgPool2d: // g spread evenly over each window
+    return {r.call(OpKind::AvgPool2dGrad, {x(0), g}, r.value.attrs, fmt::format("{} spread over each window", g.text))};
+  case OpKind::Flatten: return {r.reshape(g, r.value.operands[0]->type.shape)};
   case OpKind::BroadcastTo: return {r.to_operand_shape(OpKind::SumTo, g, 0)};
   case OpKind::SumTo: return {r.to_operand_shape(OpKind::BroadcastTo, g, 0)};
   // NOT_DIFFERENTIABLE: vjp returns before asking.
   case OpKind::Const: case OpKind::Argmax: case OpKind::Onehot: case OpKind::Greater: case OpKind::GreaterEqual:
   case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask: case OpKind::Size:
   case OpKind::MaxGrad: case OpKind::CrossEntropyGrad: case OpKind::BceGrad: case OpKind::EmbeddingGrad: case OpKind::GeluGrad:
+  case OpKind::Conv2dGradInput: case OpKind::Conv2dGradWeight: case OpKind::MaxPool2dGrad: case OpKind::AvgPool2dGrad:
     break;
   case OpKind::Slice: break; // only gradients slice (concat's), and gradients are not differentiated again
   }

@@ -1,6 +1,8 @@
 #include "matmul.h"
 
 #include "nncc/kernel_abi.h"
+#include "nncc/image_loops.hpp"
+#include "post_ops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,18 +24,10 @@ void matmul_loop(int flags, const T *a, const T *b, T *c, int64_t m, int64_t k, 
       T *crow = c + i * n;
       for (int64_t j = 0; j < n; ++j) crow[j] += aip * brow[j * b_col];
     }
-  if (!bias && activation == NNCC_ACTIVATION_NONE) return;
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      T x = c[i * n + j] + (bias ? bias[j] : T(0));
-      switch (activation) {
-      case NNCC_ACTIVATION_RELU: x = x > 0 ? x : T(0); break;
-      case NNCC_ACTIVATION_TANH: x = std::tanh(x); break;
-      case NNCC_ACTIVATION_SIGMOID: x = T(1) / (T(1) + std::exp(-x)); break;
-      default: break;
-      }
-      c[i * n + j] = x;
-    }
+  if (bias)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * n + j] += bias[j];
+  loops::apply_activation(activation, c, m * n);
 }
 template void matmul_loop<float>(int, const float *, const float *, float *, int64_t, int64_t, int64_t, const float *, int);
 template void matmul_loop<double>(int, const double *, const double *, double *, int64_t, int64_t, int64_t, const double *, int);
@@ -64,16 +58,7 @@ MatmulCache::Primitive &MatmulCache::primitive(const Key &key) {
   md b_md({k, n}, f32, flags & NNCC_TRANSPOSE_B ? dims{1, k} : dims{n, 1});
   md c_md({m, n}, f32, dims{n, 1});
   md bias_md = has_bias ? md({1, n}, f32, dims{n, 1}) : md();
-  // The activation runs on the result while it is in cache (an eltwise post-op).
-  dnnl::primitive_attr attr;
-  if (activation != NNCC_ACTIVATION_NONE) {
-    dnnl::post_ops post;
-    auto algorithm = activation == NNCC_ACTIVATION_RELU   ? dnnl::algorithm::eltwise_relu
-                     : activation == NNCC_ACTIVATION_TANH ? dnnl::algorithm::eltwise_tanh
-                                                          : dnnl::algorithm::eltwise_logistic;
-    post.append_eltwise(1.0f, algorithm, 0.0f, 0.0f);
-    attr.set_post_ops(post);
-  }
+  dnnl::primitive_attr attr = activation_attr(activation);
   auto p = std::make_unique<Primitive>();
   dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine_->engine);
   p->matmul = dnnl::matmul(pd);

@@ -31,12 +31,20 @@ inline double normal(uint64_t seed, uint64_t stream, uint64_t i) {
 /// arguments in the order of its spec (constant: value; uniform: lo, hi;
 /// normal: mean, std). For a weight [fan_in, fan_out] (more generally: all
 /// but the last dimension, and the last) the fan-based kinds use PyTorch's
-/// formulas. Throws std::invalid_argument for an unknown kind.
+/// formulas; a convolution's [O, C, KH, KW] (rank 3 or more) has
+/// fan_in = C*KH*KW and fan_out = O*KH*KW, as PyTorch computes them.
+/// Throws std::invalid_argument for an unknown kind.
 template <typename T>
 void fill(std::string_view kind, std::span<const double> args, std::span<const int64_t> shape, uint64_t seed,
           std::string_view param_name, std::span<T> out) {
   double fan_in = 1, fan_out = shape.empty() ? 1 : static_cast<double>(shape.back());
-  for (size_t i = 0; i + 1 < shape.size(); ++i) fan_in *= static_cast<double>(shape[i]);
+  if (shape.size() >= 3) {
+    double window = 1;
+    for (size_t i = 2; i < shape.size(); ++i) window *= static_cast<double>(shape[i]);
+    fan_in = static_cast<double>(shape[1]) * window, fan_out = static_cast<double>(shape[0]) * window;
+  } else {
+    for (size_t i = 0; i + 1 < shape.size(); ++i) fan_in *= static_cast<double>(shape[i]);
+  }
   uint64_t stream = name_stream(param_name);
   auto uniform = [&](double lo, double hi) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(lo + (hi - lo) * rng::uniform(seed, stream, i));

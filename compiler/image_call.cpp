@@ -1,0 +1,26 @@
+#include "compiler/image_call.h"
+
+#include "ir/image_ops.h"
+
+namespace nncc::compiler {
+
+namespace {
+/// The image the window slides over, and the image it makes (or their gradients).
+std::pair<const ir::Type &, const ir::Type &> input_and_output(const ir::Value &v) {
+  if (v.op == ir::OpKind::Conv2dGradInput) return {v.type, v.operands[1]->type};
+  if (v.info().has(ir::opflag::NOT_DIFFERENTIABLE)) return {v.operands[0]->type, v.operands[1]->type}; // the other gradients: (x, dy)
+  return {v.operands[0]->type, v.type};
+}
+} // namespace
+
+const ir::Type &image_input(const ir::Value &v) { return input_and_output(v).first; }
+
+nncc_conv_shape conv_shape(const ir::Value &v, int64_t n) {
+  auto [in, out] = input_and_output(v);
+  ir::Window2d w = ir::window_of(v);
+  return {n,           in.shape[1].size, in.shape[2].size, in.shape[3].size, out.shape[1].size, w.kernel[0], w.kernel[1],
+          out.shape[2].size, out.shape[3].size, w.stride[0], w.stride[1], w.padding[0], w.padding[1], w.dilation[0], w.dilation[1],
+          w.groups};
+}
+
+} // namespace nncc::compiler

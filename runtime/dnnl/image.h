@@ -1,0 +1,42 @@
+// Convolution and pooling for compiled code: oneDNN 2.6 primitives on NCHW
+// f32 arrays, created on first use per (call, geometry) and cached per
+// call site; plain loops (nncc/image_loops.hpp) where oneDNN has no
+// implementation for a geometry, and for pooling's backward pass.
+#pragma once
+#include "nncc/kernel_abi.h"
+
+#include <array>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+namespace nncc::runtime {
+
+class ImagePrimitives {
+public:
+  explicit ImagePrimitives(int sites);
+  ~ImagePrimitives();
+  /// See runtime_functions.def. Throw dnnl::error only when a primitive fails to run.
+  void conv2d(int site, const nncc_conv_shape &s, const float *x, const float *w, const float *bias, float *y, int activation);
+  void conv2d_grad_input(int site, const nncc_conv_shape &s, const float *w, const float *dy, float *dx);
+  void conv2d_grad_weight(int site, const nncc_conv_shape &s, const float *x, const float *dy, float *dw);
+  void pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y);
+
+private:
+  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool };
+  // The call, the 16 numbers of the geometry, bias present, activation.
+  using Key = std::tuple<Call, std::array<int64_t, 16>, bool, int>;
+  struct Primitive;
+  struct Engine;
+  /// The site's primitive for `key` (null: oneDNN cannot do it, use loops).
+  Primitive *primitive(int site, const Key &key);
+  std::unique_ptr<Primitive> create(const Key &key);
+  void run(Primitive &p, std::initializer_list<const void *> pointers);
+
+  std::unique_ptr<Engine> engine_;
+  std::vector<std::pair<Key, Primitive *>> sites_;
+  std::map<Key, std::unique_ptr<Primitive>> primitives_;
+};
+
+} // namespace nncc::runtime
