@@ -234,18 +234,21 @@ private:
     if (!is_punct("[")) return t;
     take();
     while (!is_punct("]")) {
-      t.shape.push_back(parse_dim(/*allow_minus_one=*/false));
+      t.shape.push_back(parse_dim(/*in_attribute=*/false));
       if (!is_punct("]")) expect_punct(",");
     }
     take();
     return t;
   }
 
-  Dim parse_dim(bool allow_minus_one) {
+  /// A dimension of a type (a symbol or a positive size), or an item of an
+  /// attribute list (any integer: reshape's -1, a padding of 0; the op's
+  /// type rule judges it).
+  Dim parse_dim(bool in_attribute) {
     if (tok_.kind == IrTok::Ident) return Dim::named(take().text);
     IrToken t = expect(IrTok::Integer, "a dimension");
     int64_t n = parse_int(t);
-    if (n <= 0 && !(allow_minus_one && n == -1)) fail(t.loc, fmt::format("invalid dimension {}", n));
+    if (n <= 0 && !in_attribute) fail(t.loc, fmt::format("invalid dimension {}", n));
     return Dim::fixed(n);
   }
 
@@ -290,7 +293,7 @@ private:
       take();
       std::vector<Dim> dims;
       while (!is_punct("]")) {
-        dims.push_back(parse_dim(/*allow_minus_one=*/true));
+        dims.push_back(parse_dim(/*in_attribute=*/true));
         if (!is_punct("]")) expect_punct(",");
       }
       take();

@@ -73,7 +73,7 @@ Grads matmul_rule(Rule &r) {
 }
 
 /// sum, mean, logsumexp: g spread back over the reduced elements.
-Expr reduction_rule(Rule &r) {
+Expr spread_rule(Rule &r) {
   Expr x = r.x(0);
   bool keepdims = r.value.bool_attr("keepdims");
   Expr spread = r.spread(r.g, x, keepdims);
@@ -146,7 +146,10 @@ Grads hinge_rule(Rule &r) { // active where margin - s + s_c > 0
   return {-ds_c, ds_c};
 }
 
-Grads rule(Rule &r) {
+// The rules of each lowering family of ops.def. A family's switch lists the
+// other families' ops from the table, so an op without a rule does not compile.
+
+Grads elementwise_rule(Rule &r) {
   Expr g = r.g, y = r.y;
   auto x = [&](size_t i) { return r.x(i); };
   switch (r.value.op) {
@@ -162,7 +165,6 @@ Grads rule(Rule &r) {
     Expr to_a = g * r.call(OpKind::GreaterEqual, {x(1), x(0)});
     return {to_a, g - to_a};
   }
-  case OpKind::Matmul: return matmul_rule(r);
   case OpKind::Neg: return {-g};
   case OpKind::Pow: {
     double c = r.value.float_attr("exponent");
@@ -189,47 +191,107 @@ Grads rule(Rule &r) {
   }
   case OpKind::Step: return {r.call(OpKind::ZerosLike, {x(0)}, {}, "0")}; // flat: the gradient vanishes
   case OpKind::Dropout: return {g * r.call(OpKind::DropoutMask, {x(0)}, r.value.attrs)}; // the forward's mask
+  case OpKind::BroadcastTo: return {r.to_operand_shape(OpKind::SumTo, g, 0)};
+  // NOT_DIFFERENTIABLE: vjp returns before asking.
+  case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask:
+  case OpKind::GeluGrad: case OpKind::BceGrad:
+    break;
+#define LOOP_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("no elementwise derivative rule for '{}'", r.value.info().name));
+}
+
+/// Reductions and the row-wise ops (normalizations along an axis).
+Grads reduction_rule(Rule &r) {
+  Expr g = r.g, y = r.y;
+  switch (r.value.op) {
   case OpKind::Sum:
   case OpKind::Mean:
-  case OpKind::Logsumexp: return {reduction_rule(r)};
-  case OpKind::Max: return {r.call(OpKind::MaxGrad, {x(0), g}, r.value.attrs)}; // g at the (first) argmax
+  case OpKind::Logsumexp: return {spread_rule(r)};
+  case OpKind::Max: return {r.call(OpKind::MaxGrad, {r.x(0), g}, r.value.attrs)}; // g at the (first) argmax
   case OpKind::Softmax: return {y * (g - r.sum_keep(g * y, r.value.int_attr("axis")))};
   case OpKind::LogSoftmax: return {g - r.call(OpKind::Exp, {y}) * r.sum_keep(g, r.value.int_attr("axis"))};
   case OpKind::Layernorm: return {layernorm_rule(r)};
-  case OpKind::Transpose: return {g.T()};
-  case OpKind::Reshape: return {r.reshape(g, r.value.operands[0]->type.shape)};
-  case OpKind::Concat: return concat_rule(r);
-  case OpKind::Embedding: {
-    auto rows = ir::attrs_of(OpKind::EmbeddingGrad, {{"rows", r.value.operands[0]->type.shape[0].size}});
-    return {r.call(OpKind::EmbeddingGrad, {g, x(1)}, rows), {}};
+  case OpKind::SumTo: return {r.to_operand_shape(OpKind::BroadcastTo, g, 0)};
+  case OpKind::Argmax: case OpKind::MaxGrad: break; // NOT_DIFFERENTIABLE
+#define REDUCE_OP(...)
+#define ROW_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
   }
+  throw std::logic_error(fmt::format("no reduction derivative rule for '{}'", r.value.info().name));
+}
+
+Grads loss_rule(Rule &r) {
+  auto x = [&](size_t i) { return r.x(i); };
+  switch (r.value.op) {
   case OpKind::CrossEntropy: return cross_entropy_rule(r);
   case OpKind::Nll: return nll_rule(r);
   case OpKind::Bce: return bce_rule(r);
   case OpKind::BceWithLogits: { // targets: d/dt = -z / n
     Expr z = x(0), n = r.size(z).as("n");
-    return {(r.call(OpKind::Sigmoid, {z}) - x(1)) / n * g, -z / n * g};
+    return {(r.call(OpKind::Sigmoid, {z}) - x(1)) / n * r.g, -z / n * r.g};
   }
   case OpKind::Mse: {
-    Expr dp = 2 * (x(0) - x(1)) / r.size(x(0)).as("n") * g;
+    Expr dp = 2 * (x(0) - x(1)) / r.size(x(0)).as("n") * r.g;
     return {dp, -dp};
   }
   case OpKind::Hinge: return hinge_rule(r);
+  case OpKind::CrossEntropyGrad: break; // NOT_DIFFERENTIABLE
+#define LOSS_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("no loss derivative rule for '{}'", r.value.info().name));
+}
+
+/// Primitives (matmul, images) and the ops that move data.
+Grads structural_rule(Rule &r) {
+  Expr g = r.g;
+  switch (r.value.op) {
+  case OpKind::Matmul: return matmul_rule(r);
   case OpKind::Conv2d: return conv2d_rule(r);
   case OpKind::MaxPool2d: // g to the first max of each window
-    return {r.call(OpKind::MaxPool2dGrad, {x(0), g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
+    return {r.call(OpKind::MaxPool2dGrad, {r.x(0), g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
   case OpKind::AvgPool2d: // g spread evenly over each window
-    return {r.call(OpKind::AvgPool2dGrad, {x(0), g}, r.value.attrs, fmt::format("{} spread over each window", g.text))};
+    return {r.call(OpKind::AvgPool2dGrad, {r.x(0), g}, r.value.attrs, fmt::format("{} spread over each window", g.text))};
+  case OpKind::Transpose: return {g.T()};
+  case OpKind::Reshape:
   case OpKind::Flatten: return {r.reshape(g, r.value.operands[0]->type.shape)};
-  case OpKind::BroadcastTo: return {r.to_operand_shape(OpKind::SumTo, g, 0)};
-  case OpKind::SumTo: return {r.to_operand_shape(OpKind::BroadcastTo, g, 0)};
+  case OpKind::Concat: return concat_rule(r);
+  case OpKind::Embedding: {
+    auto rows = ir::attrs_of(OpKind::EmbeddingGrad, {{"rows", r.value.operands[0]->type.shape[0].size}});
+    return {r.call(OpKind::EmbeddingGrad, {g, r.x(1)}, rows), {}};
+  }
   // NOT_DIFFERENTIABLE: vjp returns before asking.
-  case OpKind::Const: case OpKind::Argmax: case OpKind::Onehot: case OpKind::Greater: case OpKind::GreaterEqual:
-  case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask: case OpKind::Size:
-  case OpKind::MaxGrad: case OpKind::CrossEntropyGrad: case OpKind::BceGrad: case OpKind::EmbeddingGrad: case OpKind::GeluGrad:
+  case OpKind::Const: case OpKind::Onehot: case OpKind::Size: case OpKind::EmbeddingGrad:
   case OpKind::Conv2dGradInput: case OpKind::Conv2dGradWeight: case OpKind::MaxPool2dGrad: case OpKind::AvgPool2dGrad:
     break;
   case OpKind::Slice: break; // only gradients slice (concat's), and gradients are not differentiated again
+#define PRIMITIVE_OP(...)
+#define MOVE_OP(...)
+#define ALIAS_OP(...)
+#define OP NNCC_OP_CASE
+#include "ir/ops.def"
+    break;
+  }
+  throw std::logic_error(fmt::format("no derivative rule for '{}'", r.value.info().name));
+}
+
+Grads rule(Rule &r) {
+  switch (r.value.info().lowering) {
+  case ir::Lowering::Loop: return elementwise_rule(r);
+  case ir::Lowering::Reduce:
+  case ir::Lowering::Row: return reduction_rule(r);
+  case ir::Lowering::Loss: return loss_rule(r);
+  case ir::Lowering::Move:
+  case ir::Lowering::Primitive:
+  case ir::Lowering::Alias: return structural_rule(r);
   }
   throw std::logic_error(fmt::format("no derivative rule for '{}'", r.value.info().name));
 }
