@@ -4,7 +4,10 @@
 #include "frontend/lexer.h"
 #include "frontend/parser.h"
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 namespace nncc::test {
@@ -23,6 +26,14 @@ inline std::unique_ptr<Compiled> compile(const std::string &text, const std::str
   uint32_t id = c->sources.add(name, text);
   c->result = frontend::compile_source(id, c->sources, c->diags);
   return c;
+}
+
+/// The whole text of a file (examples read by the tests).
+inline std::string read_file(const std::filesystem::path &p) {
+  std::ifstream in(p);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 /// A model body wrapped in `model m { ... }`.

@@ -11,13 +11,6 @@
 using namespace nncc;
 
 namespace {
-std::string read(const std::filesystem::path &p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::unique_ptr<ir::Module> parse_ir(const std::string &text, std::string *errors = nullptr) {
   SourceManager sources;
   DiagnosticEngine diags(sources);
@@ -33,7 +26,7 @@ TEST_CASE("printer -> parser -> printer is the identity on every example", "[ir]
     if (entry.path().extension() != ".nn") continue;
     ++examples;
     INFO(entry.path());
-    auto c = test::compile(read(entry.path()), entry.path().filename().string());
+    auto c = test::compile(test::read_file(entry.path()), entry.path().filename().string());
     INFO(c->errors());
     REQUIRE(c->result.module);
     CHECK(ir::verify(*c->result.module).empty());

@@ -17,13 +17,6 @@ using compiler::Storage;
 
 namespace {
 
-std::string read(const std::filesystem::path &p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void check_plan(const ir::Function &fn) {
   INFO("function " << fn.name());
   compiler::KernelPlan plan = compiler::plan_kernels(fn);
@@ -72,7 +65,7 @@ TEST_CASE("the kernel plan of every example computes each op once from memory th
     ++examples;
     for (int opt : {0, 2}) {
       INFO(entry.path() << " -O" << opt);
-      auto c = test::compile(read(entry.path()), entry.path().filename().string());
+      auto c = test::compile(test::read_file(entry.path()), entry.path().filename().string());
       INFO(c->errors());
       REQUIRE(c->result.module);
       compiler::build_entry_points(*c->result.module, opt);

@@ -1,8 +1,10 @@
 // nncc bench FILE.nn --batch B [--steps K] [--threads T] [--json] — JIT-
 // compile the model and time train_step on random data of batch B.
 // Prints the median µs per step (robust to a noisy shared machine),
-// samples/s, GFLOP/s counted as 6·B·Σ(K·N) over the forward matmuls
-// (forward, and the two products of each backward step), and compile time.
+// samples/s, GFLOP/s counted as 6 x the multiply-adds of the forward
+// matmuls and convolutions (forward, and the two products of each backward
+// step), and compile time.
+#include "compiler/image_call.h"
 #include "compiler/jit/jit.h"
 #include "compiler/pipeline.h"
 #include "nncc/rng.h"
@@ -33,14 +35,19 @@ Tensor random_input(const ArgDesc &a, int64_t batch, uint64_t stream) {
   return t;
 }
 
-/// Multiply-adds of one forward pass: Σ M·K·N over the matmuls.
+/// Multiply-adds of one forward pass: Σ M·K·N over the matmuls and
+/// Σ N·O·H'·W'·(C/groups)·KH·KW over the convolutions.
 double forward_macs(const ir::Function &forward, int64_t batch) {
   auto size = [&](const ir::Dim &d) { return static_cast<double>(d.is_symbolic() ? batch : d.size); };
   double macs = 0;
   for (const ir::Value *v : forward.body()) {
-    if (v->op != ir::OpKind::Matmul) continue;
-    const ir::Type &a = v->operands[0]->type, &b = v->operands[1]->type;
-    macs += (a.rank() == 2 ? size(a.shape[0]) : 1) * size(a.shape.back()) * (b.rank() == 2 ? size(b.shape[1]) : 1);
+    if (v->op == ir::OpKind::Matmul) {
+      const ir::Type &a = v->operands[0]->type, &b = v->operands[1]->type;
+      macs += (a.rank() == 2 ? size(a.shape[0]) : 1) * size(a.shape.back()) * (b.rank() == 2 ? size(b.shape[1]) : 1);
+    } else if (v->op == ir::OpKind::Conv2d) {
+      nncc_conv_shape s = compiler::conv_shape(*v, batch);
+      macs += static_cast<double>(s.n * s.o * s.oh * s.ow) * static_cast<double>(s.c / s.groups * s.kh * s.kw);
+    }
   }
   return macs;
 }
@@ -92,7 +99,7 @@ int run_bench(const BenchOptions &opt) {
   }
   fmt::print("model {}  batch {}  threads {}  steps {}\n", module.name, opt.batch, opt.threads == 0 ? "all" : std::to_string(opt.threads), opt.steps);
   fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
-  fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s (6*B*sum(K*N) = {:.3g} FLOP/step)\n", samples, gflops, 6 * macs);
+  fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s (6 x forward multiply-adds = {:.3g} FLOP/step)\n", samples, gflops, 6 * macs);
   fmt::print("compile     {:.1f} ms\n", compile_ms);
   return kSuccess;
 }
