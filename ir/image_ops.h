@@ -19,7 +19,8 @@ struct Window2d {
   /// input of size n: floor((n + 2p - d(k - 1) - 1) / s) + 1 (< 1: the
   /// window does not fit the padded input).
   int64_t output_size(size_t a, int64_t n) const {
-    return (n + 2 * padding[a] - dilation[a] * (kernel[a] - 1) - 1) / stride[a] + 1;
+    int64_t room = n + 2 * padding[a] - dilation[a] * (kernel[a] - 1) - 1; // < 0: not even one window
+    return room < 0 ? 0 : room / stride[a] + 1;
   }
 };
 

@@ -1,4 +1,5 @@
 #include "compiler/interp/interpreter.h"
+#include "compiler/passes/autodiff.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
@@ -100,4 +101,32 @@ TEST_CASE("interpreter: dropout masks are seeded, scaled, and off in inference",
   }
   CHECK(kept > 700);
   CHECK(kept < 800);
+}
+
+TEST_CASE("interpreter: conv2d is a cross-correlation, with zero padding and strides", "[interp][images]") {
+  auto c = test::compile_body("input x : f64[1, 1, 3, 3]\n param W : f64[1, 1, 2, 2]\n"
+                              " y = conv2d(x, W)\n z = conv2d(x, W, padding = 1, stride = 2)\n output y, z");
+  REQUIRE(c->result.module);
+  auto ex = run(*c, {{"x", f64({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9})}, {"W", f64({1, 1, 2, 2}, {1, 0, 0, -1})}});
+  // y[i, j] = x[i, j] - x[i + 1, j + 1] (not flipped, as PyTorch)
+  CHECK(ex.results.at("y").data == std::vector<double>{-4, -4, -4, -4});
+  // Windows start at -1: the top-left tap of the first three falls on the padding.
+  CHECK(ex.results.at("z").shape == std::vector<int64_t>{1, 1, 2, 2});
+  CHECK(ex.results.at("z").data == std::vector<double>{-1, -3, -7, 5 - 9});
+}
+
+TEST_CASE("interpreter: pooling: max ignores padding, mean counts it, ties send the gradient to the first max", "[interp][images]") {
+  auto c = test::compile_body("input x : f64[1, 1, 2, 2]\n m = max_pool2d(x, 2, stride = 1, padding = 1)\n"
+                              " a = avg_pool2d(x, 2, padding = 1)\n output m, a");
+  REQUIRE(c->result.module);
+  auto ex = run(*c, {{"x", f64({1, 1, 2, 2}, {-1, -2, -3, -4})}});
+  // 3x3 windows positions; every window holds some element, padding (-inf) never wins.
+  CHECK(ex.results.at("m").data == std::vector<double>{-1, -1, -2, -1, -1, -2, -3, -3, -4});
+  CHECK(ex.results.at("a").data == std::vector<double>{-0.25, -0.5, -0.75, -1});
+
+  auto t = test::compile_body("param p : f64[1, 1, 2, 3]\n loss sum(max_pool2d(p, [2, 3]))");
+  REQUIRE(t->result.module);
+  const ir::Function &grad = compiler::build_grad(*t->result.module).fn;
+  auto g = interp::run(grad, {{"p", f64({1, 1, 2, 3}, {0, 2, 1, 2, 2, 0})}});
+  CHECK(g.results.at("d_p").data == std::vector<double>{0, 1, 0, 0, 0, 0}); // the first of three maxima
 }
