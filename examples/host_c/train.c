@@ -1,14 +1,17 @@
-/* A plain C11 host for two AOT-compiled models (nncc compile ... --header):
+/* A plain C11 host for three AOT-compiled models (nncc compile ... --header):
  * trains XOR, then the Fashion-MNIST MLP on a subset, saves a checkpoint,
  * reloads it into a fresh session and checks it gives the same predictions,
- * and shows that a bad call is refused with a message and changes nothing.
+ * shows that a bad call is refused with a message and changes nothing, and
+ * trains the convolutional net for 300 steps.
  *
  *   nncc compile examples/xor.nn -o libxor.so --header xor.h
  *   nncc compile examples/fashion_mlp.nn -o libfashion_mlp.so --header fashion_mlp.h
- *   cc -std=c11 -I. train.c -L. -lxor -lfashion_mlp -lz -o train
+ *   nncc compile examples/fashion_cnn.nn -o libfashion_cnn.so --header fashion_cnn.h
+ *   cc -std=c11 -I. train.c -L. -lxor -lfashion_mlp -lfashion_cnn -lz -o train
  *   ./train /usr/share/datasets/fashion-mnist checkpoint.safetensors
  *
  * Exit status 0 when every check passed. */
+#include "fashion_cnn.h"
 #include "fashion_mlp.h"
 #include "xor.h"
 
@@ -89,6 +92,35 @@ static double accuracy(const float *scores, const int32_t *labels, int64_t n) {
 
 enum { TRAIN = 6000, TEST = 1000, BATCH = 100, PIXELS = 784 };
 
+/* The convolutional net of examples/fashion_cnn.nn: images as [N, 1, 28, 28]
+ * are the same floats as [N, 784]. 300 steps of 20 images. */
+static void train_cnn(const float *x, const int32_t *y, const float *tx, const int32_t *ty, float *scores) {
+  enum { CNN_BATCH = 20 };
+  fashion_cnn_session *s = fashion_cnn_create(0);
+  if (!s) {
+    printf("fashion_cnn_create failed: %s\n", fashion_cnn_last_error(NULL));
+    ++failures;
+    return;
+  }
+  double total = 0;
+  for (int b = 0; b < TRAIN / CNN_BATCH; ++b) {
+    float loss;
+    if (fashion_cnn_train_step(s, CNN_BATCH, x + (size_t)b * CNN_BATCH * PIXELS, y + b * CNN_BATCH, &loss) != 0) {
+      printf("train_step: %s\n", fashion_cnn_last_error(s));
+      ++failures;
+      fashion_cnn_destroy(s);
+      return;
+    }
+    total += loss;
+  }
+  fashion_cnn_forward(s, TEST, tx, scores);
+  double acc = accuracy(scores, ty, TEST);
+  printf("fashion cnn  %d steps  train_loss %.4f  test_acc %.4f (first %d test images)\n", TRAIN / CNN_BATCH, total / (TRAIN / CNN_BATCH), acc,
+         TEST);
+  check(acc > 0.7, "Fashion CNN after 300 steps: test accuracy above 0.7");
+  fashion_cnn_destroy(s);
+}
+
 static void train_fashion(const char *dir, const char *checkpoint) {
   char path[4096];
   unsigned char *images = NULL, *labels = NULL, *test_images = NULL, *test_labels = NULL;
@@ -156,6 +188,7 @@ static void train_fashion(const char *dir, const char *checkpoint) {
           "a missing checkpoint is an error");
     fashion_mlp_destroy(fresh);
   }
+  train_cnn(x, y, tx, ty, scores);
 destroy:
   fashion_mlp_destroy(s);
 done:
