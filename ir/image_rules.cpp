@@ -104,8 +104,11 @@ TypeResult pool2d(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
   return windowed(op, x, w, x.shape[1], {0});
 }
 
+/// (x, g), or (x, y, g) with y the forward result.
 TypeResult pool2d_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
-  if (auto e = require_gradient(op, pool2d(op, xs.first(1), attrs), xs[1], 1)) return *e;
+  TypeResult forward = pool2d(op, xs.first(1), attrs);
+  for (size_t i = 1; i < xs.size(); ++i)
+    if (auto e = require_gradient(op, forward, xs[i], static_cast<int>(i))) return *e;
   return TypeResult::ok(xs[0]);
 }
 

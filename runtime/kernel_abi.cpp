@@ -94,20 +94,25 @@ extern "C" void nncc_rt_conv2d_grad_weight_f64(void *, int32_t, const nncc_conv_
   nncc::loops::conv2d_grad_weight(*s, x, dy, dw);
 }
 
-extern "C" void nncc_rt_pool2d_f32(void *ctx, int32_t site, int32_t kind, const nncc_conv_shape *s, const float *x, float *y) {
+extern "C" void nncc_rt_pool2d_f32(void *ctx, int32_t site, int32_t kind, int32_t training, const nncc_conv_shape *s, const float *x,
+                                   float *y) {
   CallContext &c = context(ctx);
-  with_fallback(c, "pooling", [&] { c.image.pool2d(site, kind, *s, x, y); }, [&] { nncc::loops::pool2d(kind, *s, x, y); });
+  with_fallback(c, "pooling", [&] { c.image.pool2d(site, kind, *s, x, y, training != 0); }, [&] { nncc::loops::pool2d(kind, *s, x, y); });
 }
 
-extern "C" void nncc_rt_pool2d_f64(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const double *x, double *y) {
+extern "C" void nncc_rt_pool2d_f64(void *, int32_t, int32_t kind, int32_t, const nncc_conv_shape *s, const double *x, double *y) {
   nncc::loops::pool2d(kind, *s, x, y);
 }
 
-extern "C" void nncc_rt_pool2d_grad_f32(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const float *x, const float *dy, float *dx) {
-  nncc::loops::pool2d_grad(kind, *s, x, dy, dx);
+extern "C" void nncc_rt_pool2d_grad_f32(void *ctx, int32_t site, int32_t kind, int32_t forward_site, const nncc_conv_shape *s, const float *x,
+                                        const float *dy, float *dx) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "pooling backward", [&] { c.image.pool2d_grad(site, kind, forward_site, *s, x, dy, dx); },
+                [&] { nncc::loops::pool2d_grad(kind, *s, x, dy, dx); });
 }
 
-extern "C" void nncc_rt_pool2d_grad_f64(void *, int32_t, int32_t kind, const nncc_conv_shape *s, const double *x, const double *dy, double *dx) {
+extern "C" void nncc_rt_pool2d_grad_f64(void *, int32_t, int32_t kind, int32_t, const nncc_conv_shape *s, const double *x, const double *dy,
+                                        double *dx) {
   nncc::loops::pool2d_grad(kind, *s, x, dy, dx);
 }
 

@@ -12,8 +12,10 @@
 #include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <unordered_map>
 
 namespace nncc::codegen {
 
@@ -143,13 +145,23 @@ private:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f32),
                   {ctx_, site(), conv_shape(v), operand(0), operand(1), buffer(&v)});
     case ir::OpKind::MaxPool2d:
-    case ir::OpKind::AvgPool2d:
+    case ir::OpKind::AvgPool2d: {
+      // A max pooling whose gradient is taken keeps its workspace at its site.
+      bool training = std::any_of(fn_.body().begin(), fn_.body().end(),
+                                  [&](const ir::Value *u) { return u->op == ir::OpKind::MaxPool2dGrad && u->operands[1] == &v; });
+      forward_site_[&v] = site_;
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_f32),
-                  {ctx_, site(), pool_kind(v.op == ir::OpKind::MaxPool2d), conv_shape(v), operand(0), buffer(&v)});
+                  {ctx_, site(), pool_kind(v.op == ir::OpKind::MaxPool2d), b_.getInt32(training), conv_shape(v), operand(0), buffer(&v)});
+    }
     case ir::OpKind::MaxPool2dGrad:
-    case ir::OpKind::AvgPool2dGrad:
+    case ir::OpKind::AvgPool2dGrad: {
+      bool max = v.op == ir::OpKind::MaxPool2dGrad;
+      auto forward = max ? forward_site_.find(v.operands[1]) : forward_site_.end();
+      int forward_site = forward == forward_site_.end() ? -1 : forward->second;
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_grad_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_pool2d_grad_f32),
-                  {ctx_, site(), pool_kind(v.op == ir::OpKind::MaxPool2dGrad), conv_shape(v), operand(0), operand(1), buffer(&v)});
+                  {ctx_, site(), pool_kind(max), b_.getInt32(static_cast<uint32_t>(forward_site)), conv_shape(v), operand(0),
+                   buffer(v.operands.back()), buffer(&v)});
+    }
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"
@@ -254,6 +266,7 @@ private:
   std::unordered_map<const ir::Value *, Value *> buffer_; // of arguments and the values kernels write
   std::vector<Value *> result_buffers_;
   std::vector<Value *> slot_ptr_; // the memory plan's slots
+  std::unordered_map<const ir::Value *, int> forward_site_; // each pooling call's site, for its backward call
 };
 
 } // namespace

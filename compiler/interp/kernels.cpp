@@ -466,7 +466,7 @@ Tensor primitive_op(const OpCall &c) {
   case OpKind::Conv2dGradWeight: return image_op(c, [&](const nncc_conv_shape &s, double *dw) { loops::conv2d_grad_weight(s, in(0), in(1), dw); });
   case OpKind::MaxPool2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::pool2d(NNCC_POOL_MAX, s, in(0), y); });
   case OpKind::AvgPool2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::pool2d(NNCC_POOL_AVG, s, in(0), y); });
-  case OpKind::MaxPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_MAX, s, in(0), in(1), dx); });
+  case OpKind::MaxPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_MAX, s, in(0), in(2), dx); });
   case OpKind::AvgPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_AVG, s, in(0), in(1), dx); });
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE

@@ -257,7 +257,7 @@ Grads structural_rule(Rule &r) {
   case OpKind::Matmul: return matmul_rule(r);
   case OpKind::Conv2d: return conv2d_rule(r);
   case OpKind::MaxPool2d: // g to the first max of each window
-    return {r.call(OpKind::MaxPool2dGrad, {r.x(0), g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
+    return {r.call(OpKind::MaxPool2dGrad, {r.x(0), r.y, g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
   case OpKind::AvgPool2d: // g spread evenly over each window
     return {r.call(OpKind::AvgPool2dGrad, {r.x(0), g}, r.value.attrs, fmt::format("{} spread over each window", g.text))};
   case OpKind::Transpose: return {g.T()};

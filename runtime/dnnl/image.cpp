@@ -4,6 +4,7 @@
 #include "post_ops.h"
 
 #include <cstring>
+#include <optional>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
 
@@ -14,12 +15,22 @@ struct ImagePrimitives::Engine {
   dnnl::stream stream{engine};
 };
 
-/// A primitive and its arguments; `order` lists the argument ids whose
-/// pointers a call passes, in the order it passes them.
+/// A primitive and its arguments, in the order a call passes their
+/// pointers. An argument the primitive wants in another layout than the
+/// caller's NCHW (oneDNN's blocked formats run convolutions several times
+/// faster) has a buffer of its own and a reorder into it (an input) or out
+/// of it (an output).
 struct ImagePrimitives::Primitive {
+  struct Arg {
+    int id;
+    dnnl::memory user, inner; // inner: the primitive's layout (== user when the same)
+    std::optional<dnnl::reorder> reorder;
+    bool output;
+  };
   dnnl::primitive primitive;
-  std::unordered_map<int, dnnl::memory> args;
-  std::vector<int> order;
+  std::vector<Arg> args;
+  std::unordered_map<int, dnnl::memory> exec_args;
+  dnnl::memory::desc workspace; // max pooling in training: what it keeps for the backward pass
 };
 
 namespace {
@@ -48,11 +59,13 @@ struct Geometry {
   md src, weights, dst, bias;
   dims strides, dilates, pad_l, pad_r, kernel;
 
-  explicit Geometry(const nncc_conv_shape &s) {
-    src = md({s.n, s.c, s.h, s.w}, f32, dnnl::memory::format_tag::nchw);
-    dst = md({s.n, s.o, s.oh, s.ow}, f32, dnnl::memory::format_tag::nchw);
-    weights = s.groups == 1 ? md({s.o, s.c, s.kh, s.kw}, f32, dnnl::memory::format_tag::oihw)
-                            : md({s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}, f32, dnnl::memory::format_tag::goihw);
+  /// The caller's layouts (NCHW, OIHW), or `any`: the primitive's choice.
+  Geometry(const nncc_conv_shape &s, bool any) {
+    using tag = dnnl::memory::format_tag;
+    src = md({s.n, s.c, s.h, s.w}, f32, any ? tag::any : tag::nchw);
+    dst = md({s.n, s.o, s.oh, s.ow}, f32, any ? tag::any : tag::nchw);
+    weights = s.groups == 1 ? md({s.o, s.c, s.kh, s.kw}, f32, any ? tag::any : tag::oihw)
+                            : md({s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}, f32, any ? tag::any : tag::goihw);
     bias = md({s.o}, f32, dnnl::memory::format_tag::x);
     strides = {s.stride_h, s.stride_w};
     dilates = {s.dilation_h - 1, s.dilation_w - 1};
@@ -71,49 +84,89 @@ struct Geometry {
 
 } // namespace
 
+struct ImagePrimitives::Site {
+  Key key{};
+  Primitive *primitive = nullptr;
+  dnnl::memory workspace; // a max pooling's in training, for the backward call
+};
+
+namespace {
+dnnl::pooling_forward::primitive_desc pool_forward(bool max, bool training, const Geometry &g, const dnnl::engine &e) {
+  dnnl::pooling_forward::desc d(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
+                                max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding, g.src, g.dst, g.strides, g.kernel,
+                                g.pad_l, g.pad_r);
+  return {d, e};
+}
+} // namespace
+
 ImagePrimitives::ImagePrimitives(int sites) : engine_(std::make_unique<Engine>()), sites_(static_cast<size_t>(sites)) {}
 ImagePrimitives::~ImagePrimitives() = default;
 
 std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &key) {
   auto [call, geometry, with_bias, activation] = key;
   nncc_conv_shape s = shape_of(geometry);
-  Geometry g(s);
+  Geometry plain(s, false), g(s, true);
   const dnnl::engine &e = engine_->engine;
   auto p = std::make_unique<Primitive>();
-  auto bind = [&](std::initializer_list<std::pair<int, const md *>> args) {
-    for (auto [id, desc] : args) {
-      p->args.emplace(id, dnnl::memory(*desc, e, DNNL_MEMORY_NONE));
-      p->order.push_back(id);
+  // Argument `id`: the caller's `user` layout, the primitive's `inner` one.
+  auto bind = [&](int id, const md &user, const md &inner, bool output) {
+    Primitive::Arg a{id, dnnl::memory(user, e, DNNL_MEMORY_NONE), {}, std::nullopt, output};
+    if (inner == user) {
+      a.inner = a.user;
+    } else {
+      a.inner = dnnl::memory(inner, e);
+      a.reorder = output ? dnnl::reorder(a.inner, a.user) : dnnl::reorder(a.user, a.inner);
     }
+    p->exec_args.emplace(id, a.inner);
+    p->args.push_back(std::move(a));
   };
   try {
     switch (call) {
     case Call::Conv: {
       auto pd = g.forward(e, with_bias, activation);
       p->primitive = dnnl::convolution_forward(pd);
-      bind({{DNNL_ARG_SRC, &g.src}, {DNNL_ARG_WEIGHTS, &g.weights}, {DNNL_ARG_DST, &g.dst}});
-      if (with_bias) bind({{DNNL_ARG_BIAS, &g.bias}});
+      bind(DNNL_ARG_SRC, plain.src, pd.src_desc(), false);
+      bind(DNNL_ARG_WEIGHTS, plain.weights, pd.weights_desc(), false);
+      bind(DNNL_ARG_DST, plain.dst, pd.dst_desc(), true);
+      if (with_bias) bind(DNNL_ARG_BIAS, plain.bias, pd.bias_desc(), false);
       break;
     }
     case Call::ConvGradInput: {
       dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.src, g.weights, g.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-      p->primitive = dnnl::convolution_backward_data({d, e, g.forward(e, false, NNCC_ACTIVATION_NONE)});
-      bind({{DNNL_ARG_WEIGHTS, &g.weights}, {DNNL_ARG_DIFF_DST, &g.dst}, {DNNL_ARG_DIFF_SRC, &g.src}});
+      dnnl::convolution_backward_data::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
+      p->primitive = dnnl::convolution_backward_data(pd);
+      bind(DNNL_ARG_WEIGHTS, plain.weights, pd.weights_desc(), false);
+      bind(DNNL_ARG_DIFF_DST, plain.dst, pd.diff_dst_desc(), false);
+      bind(DNNL_ARG_DIFF_SRC, plain.src, pd.diff_src_desc(), true);
       break;
     }
     case Call::ConvGradWeight: {
       dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.src, g.weights, g.dst, g.strides, g.dilates, g.pad_l,
                                                  g.pad_r);
-      p->primitive = dnnl::convolution_backward_weights({d, e, g.forward(e, false, NNCC_ACTIVATION_NONE)});
-      bind({{DNNL_ARG_SRC, &g.src}, {DNNL_ARG_DIFF_DST, &g.dst}, {DNNL_ARG_DIFF_WEIGHTS, &g.weights}});
+      dnnl::convolution_backward_weights::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
+      p->primitive = dnnl::convolution_backward_weights(pd);
+      bind(DNNL_ARG_SRC, plain.src, pd.src_desc(), false);
+      bind(DNNL_ARG_DIFF_DST, plain.dst, pd.diff_dst_desc(), false);
+      bind(DNNL_ARG_DIFF_WEIGHTS, plain.weights, pd.diff_weights_desc(), true);
       break;
     }
     case Call::MaxPool:
-    case Call::AvgPool: {
-      auto algorithm = call == Call::MaxPool ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding;
-      dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, algorithm, g.src, g.dst, g.strides, g.kernel, g.pad_l, g.pad_r);
-      p->primitive = dnnl::pooling_forward({d, e});
-      bind({{DNNL_ARG_SRC, &g.src}, {DNNL_ARG_DST, &g.dst}});
+    case Call::AvgPool: { // with_bias: training (max pooling keeps its workspace)
+      auto pd = pool_forward(call == Call::MaxPool, with_bias, plain, e);
+      p->primitive = dnnl::pooling_forward(pd);
+      bind(DNNL_ARG_SRC, plain.src, plain.src, false);
+      bind(DNNL_ARG_DST, plain.dst, plain.dst, true);
+      p->workspace = pd.workspace_desc();
+      break;
+    }
+    case Call::MaxPoolGrad:
+    case Call::AvgPoolGrad: {
+      bool max = call == Call::MaxPoolGrad;
+      dnnl::pooling_backward::desc d(max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding, plain.src, plain.dst,
+                                     g.strides, g.kernel, g.pad_l, g.pad_r);
+      p->primitive = dnnl::pooling_backward({d, e, pool_forward(max, true, plain, e)});
+      bind(DNNL_ARG_DIFF_DST, plain.dst, plain.dst, false);
+      bind(DNNL_ARG_DIFF_SRC, plain.src, plain.src, true);
       break;
     }
     }
@@ -124,20 +177,26 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
 }
 
 ImagePrimitives::Primitive *ImagePrimitives::primitive(int site, const Key &key) {
-  auto &[last, p] = sites_.at(static_cast<size_t>(site));
-  if (p && last == key) return p;
+  Site &at = sites_.at(static_cast<size_t>(site));
+  if (at.primitive && at.key == key) return at.primitive;
   auto [it, fresh] = primitives_.try_emplace(key);
   if (fresh) it->second = create(key);
-  last = key;
-  p = it->second.get();
-  return p;
+  at = {key, it->second.get(), {}};
+  if (at.primitive && !at.primitive->workspace.is_zero()) at.workspace = dnnl::memory(at.primitive->workspace, engine_->engine);
+  return at.primitive;
 }
 
-void ImagePrimitives::run(Primitive &p, std::initializer_list<const void *> pointers) {
-  auto id = p.order.begin();
-  for (const void *ptr : pointers) p.args.at(*id++).set_data_handle(const_cast<void *>(ptr));
-  p.primitive.execute(engine_->stream, p.args);
-  engine_->stream.wait();
+void ImagePrimitives::run(Primitive &p, std::initializer_list<const void *> pointers, const Site *workspace_of) {
+  auto arg = p.args.begin();
+  for (const void *ptr : pointers) (arg++)->user.set_data_handle(const_cast<void *>(ptr));
+  dnnl::stream &stream = engine_->stream;
+  for (Primitive::Arg &a : p.args)
+    if (a.reorder && !a.output) a.reorder->execute(stream, a.user, a.inner);
+  if (workspace_of && workspace_of->workspace) p.exec_args[DNNL_ARG_WORKSPACE] = workspace_of->workspace;
+  p.primitive.execute(stream, p.exec_args);
+  for (Primitive::Arg &a : p.args)
+    if (a.reorder && a.output) a.reorder->execute(stream, a.inner, a.user);
+  stream.wait();
 }
 
 void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const float *x, const float *w, const float *bias, float *y, int activation) {
@@ -159,9 +218,23 @@ void ImagePrimitives::conv2d_grad_weight(int site, const nncc_conv_shape &s, con
   loops::conv2d_grad_weight(s, x, dy, dw);
 }
 
-void ImagePrimitives::pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y) {
-  if (Primitive *p = primitive(site, {kind == NNCC_POOL_MAX ? Call::MaxPool : Call::AvgPool, numbers(s), false, 0})) return run(*p, {x, y});
+void ImagePrimitives::pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y, bool training) {
+  if (Primitive *p = primitive(site, {kind == NNCC_POOL_MAX ? Call::MaxPool : Call::AvgPool, numbers(s), training, 0})) {
+    return run(*p, {x, y}, &sites_[static_cast<size_t>(site)]);
+  }
   loops::pool2d(kind, s, x, y);
+}
+
+void ImagePrimitives::pool2d_grad(int site, int kind, int forward_site, const nncc_conv_shape &s, const float *x, const float *dy, float *dx) {
+  bool max = kind == NNCC_POOL_MAX;
+  // Max pooling reads where each window's max was from the workspace its
+  // forward call (this geometry, in training) left at its site.
+  const Site *forward = forward_site >= 0 ? &sites_.at(static_cast<size_t>(forward_site)) : nullptr;
+  bool has_workspace = forward && forward->primitive && forward->key == Key{Call::MaxPool, numbers(s), true, 0} && forward->workspace;
+  if (!max || has_workspace)
+    if (Primitive *p = primitive(site, {max ? Call::MaxPoolGrad : Call::AvgPoolGrad, numbers(s), false, 0}))
+      return run(*p, {dy, dx}, max ? forward : nullptr);
+  loops::pool2d_grad(kind, s, x, dy, dx);
 }
 
 } // namespace nncc::runtime

@@ -21,21 +21,27 @@ public:
   void conv2d(int site, const nncc_conv_shape &s, const float *x, const float *w, const float *bias, float *y, int activation);
   void conv2d_grad_input(int site, const nncc_conv_shape &s, const float *w, const float *dy, float *dx);
   void conv2d_grad_weight(int site, const nncc_conv_shape &s, const float *x, const float *dy, float *dw);
-  void pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y);
+  /// `training`: a max pooling keeps its workspace at its site for pool2d_grad.
+  void pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y, bool training);
+  /// Max pooling's gradient uses the workspace of the forward call at
+  /// `forward_site` when it has one for this geometry, else the loops (from x).
+  void pool2d_grad(int site, int kind, int forward_site, const nncc_conv_shape &s, const float *x, const float *dy, float *dx);
 
 private:
-  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool };
-  // The call, the 16 numbers of the geometry, bias present, activation.
+  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad };
+  // The call, the 16 numbers of the geometry, bias present (pools: training), activation.
   using Key = std::tuple<Call, std::array<int64_t, 16>, bool, int>;
   struct Primitive;
   struct Engine;
+  struct Site; // the last primitive used there, and a max pooling's workspace
+
   /// The site's primitive for `key` (null: oneDNN cannot do it, use loops).
   Primitive *primitive(int site, const Key &key);
   std::unique_ptr<Primitive> create(const Key &key);
-  void run(Primitive &p, std::initializer_list<const void *> pointers);
+  void run(Primitive &p, std::initializer_list<const void *> pointers, const Site *workspace_of = nullptr);
 
   std::unique_ptr<Engine> engine_;
-  std::vector<std::pair<Key, Primitive *>> sites_;
+  std::vector<Site> sites_;
   std::map<Key, std::unique_ptr<Primitive>> primitives_;
 };
 
