@@ -178,7 +178,7 @@ Grads elementwise_rule(Rule &r) {
   case OpKind::Tanh: return {g * (1 - y * y)};
   case OpKind::Sigmoid: return {g * (y * (1 - y))};
   case OpKind::LogSigmoid: return {g * r.call(OpKind::Sigmoid, {-x(0)})};
-  case OpKind::Relu: return {g * r.call(OpKind::Greater, {x(0), r.c(0)})};
+  case OpKind::Relu: return {g * r.call(OpKind::Greater, {y, r.c(0)})}; // y > 0 where x > 0: x need not be kept (nor stored by a fused epilogue)
   case OpKind::LeakyRelu: {
     double alpha = r.value.float_attr("alpha");
     return {g * (r.call(OpKind::Greater, {x(0), r.c(0)}) * (1 - alpha) + alpha)};
