@@ -63,6 +63,9 @@ inline const OpCase kOpCases[] = {
                                                            " loss sum(relu(conv2d(x * s, W, padding = 1, groups = 2) + b) * t)"},
     {"max_pool2d and avg_pool2d", "input x : f64[2, 3, 6, 5]\n input t : f64[2, 3, 3, 4]\n input u : f64[2, 3, 3, 3]\n param a : f64[2, 3, 6, 5]\n"
                                   " loss sum(max_pool2d(a * x, 2, stride = [2, 1]) * t) + sum(avg_pool2d(a * x, 3, stride = 2, padding = 1) * u)"},
+    {"odd sizes: the last row and column fit no window", "input x : f64[1, 2, 5, 5]\n input t : f64[1, 3, 2, 2]\n input u : f64[1, 2, 2, 2]\n"
+                                                         " param W : f64[3, 2, 2, 2]\n param a : f64[1, 2, 5, 5]\n"
+                                                         " loss sum(conv2d(x * a, W, stride = 2) * t) + sum(max_pool2d(x * a, 2) * u)"},
     {"flatten into a dense layer", "input x : f64[2, 2, 3, 3]\n param a : f64[2, 3, 3]\n param W : f64[18, 3]\n"
                                    " loss sum(square(flatten(x * a) @ W))"},
     {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},
