@@ -3,25 +3,46 @@
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
+#include <fstream>
+#include <iterator>
 #include <zlib.h>
 
 namespace nncc::data {
 
 namespace {
 
-/// The whole file, decompressed when it is gzip (zlib reads raw files as they are).
-std::string read_all(const std::string &path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+/// The gzip stream `in`, inflated. It must end with its trailer (CRC-32 and
+/// length): a download cut short is an error, not a shorter file.
+std::string gunzip(const std::string &in, const std::string &path) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw Error(fmt::format("'{}': cannot start decompressing", path));
+  z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
   std::string out;
   char buffer[1 << 16];
-  int n;
-  while ((n = gzread(f, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
-  int err = 0;
-  std::string message = n < 0 ? gzerror(f, &err) : "";
-  gzclose(f);
-  if (n < 0) throw Error(fmt::format("'{}': cannot decompress: {}", path, message));
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef *>(buffer);
+    z.avail_out = sizeof buffer;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - z.avail_out);
+  }
+  std::string why = rc == Z_BUF_ERROR ? "the gzip stream is cut short (no end-of-stream trailer: a partial download?)"
+                    : z.msg           ? z.msg
+                                      : "corrupt gzip data";
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) throw Error(fmt::format("'{}': cannot decompress: {}", path, why));
   return out;
+}
+
+/// The whole file, decompressed when it starts with gzip's magic bytes.
+std::string read_all(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw Error(fmt::format("cannot read '{}'", path));
+  bool gzip = raw.size() >= 2 && uint8_t(raw[0]) == 0x1f && uint8_t(raw[1]) == 0x8b;
+  return gzip ? gunzip(raw, path) : raw;
 }
 
 } // namespace

@@ -1,13 +1,16 @@
 // The runtime's dataset loaders on small files written here: values, dtypes,
 // header detection, image scaling, and the synthetic sets' determinism.
 #include "nncc/dataset.hpp"
+#include "nncc/idx.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
+#include <iterator>
 #include <vector>
+#include <zlib.h>
 
 using namespace nncc;
 
@@ -113,4 +116,46 @@ TEST_CASE("gather picks rows of every field in the given order") {
   CHECK(batch.at("x").data<float>()[0] == 1.0f);
   CHECK(batch.at("y").data<float>()[0] == 0.0f);
   CHECK(batch.at("x").data<float>()[2] == 0.0f);
+}
+
+namespace {
+/// `bytes` gzip-compressed (a single member, as gzip(1) writes it).
+std::string gzipped(const std::string &bytes) {
+  std::string path = temp_file("gz_tmp.gz", "");
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string idx_bytes() { // u8 [2, 3]: 0..5
+  return std::string("\0\0\x08\x02\0\0\0\x02\0\0\0\x03\0\x01\x02\x03\x04\x05", 18);
+}
+
+std::string error_of(const std::string &path) {
+  try {
+    data::read_idx(path);
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "";
+}
+} // namespace
+
+TEST_CASE("IDX files, raw or gzip; a gzip stream cut before its trailer or with a bad CRC is refused", "[datasets]") {
+  std::string raw = idx_bytes(), gz = gzipped(raw);
+  for (const std::string &bytes : {raw, gz}) {
+    data::IdxArray a = data::read_idx(temp_file("ok.idx", bytes));
+    CHECK(a.shape == std::vector<int64_t>{2, 3});
+    CHECK(a.bytes == std::vector<uint8_t>{0, 1, 2, 3, 4, 5});
+  }
+  // The last 8 bytes are the trailer (CRC-32, length): the data inflates fully without them.
+  std::string cut = error_of(temp_file("cut.idx.gz", gz.substr(0, gz.size() - 8)));
+  CHECK(cut.find("cannot decompress: the gzip stream is cut short") != std::string::npos);
+  std::string bad_crc = gz;
+  bad_crc[bad_crc.size() - 8] = static_cast<char>(bad_crc[bad_crc.size() - 8] ^ 0xff);
+  std::string crc = error_of(temp_file("crc.idx.gz", bad_crc));
+  CHECK(crc.find("cannot decompress: incorrect data check") != std::string::npos);
+  CHECK(error_of(temp_file("half.idx.gz", gz.substr(0, gz.size() / 2))).find("cut short") != std::string::npos);
 }
