@@ -7,7 +7,7 @@ list(TRANSFORM NNCC_IR_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_FRONTEND_SOURCES
   frontend/lexer.cpp frontend/parser.cpp frontend/ast_printer.cpp frontend/sema.cpp
-  frontend/lower_to_ir.cpp frontend/decl_checks.cpp frontend/call_args.cpp frontend/frontend.cpp)
+  frontend/lower_to_ir.cpp frontend/batch_norm.cpp frontend/decl_checks.cpp frontend/call_args.cpp frontend/frontend.cpp)
 list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_COMPILER_SOURCES

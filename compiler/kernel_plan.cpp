@@ -46,6 +46,11 @@ private:
     return v.info().lowering == ir::Lowering::Alias || (v.info().has(ir::opflag::IDENTITY_IN_INFERENCE) && inference_);
   }
 
+  /// The operand an alias is: the first, or the second in inference for MODE_SELECT.
+  const ir::Value *aliased_operand(const ir::Value &v) const {
+    return v.info().has(ir::opflag::MODE_SELECT) && inference_ ? v.operands[1] : v.operands[0];
+  }
+
   std::span<const ir::Value *const> users(const ir::Value &v) const {
     auto it = users_.find(&v);
     return it == users_.end() ? std::span<const ir::Value *const>{} : it->second;
@@ -87,8 +92,8 @@ private:
     Kernel k{kind, {values.begin(), values.end()}, {}, {}};
     if (aliases_operand(v)) {
       k.kind = ir::Lowering::Alias;
-      k.reads = {v.operands[0]};
-      plan_.storage[&v] = {Kind::Alias, -1, v.operands[0]};
+      k.reads = {aliased_operand(v)};
+      plan_.storage[&v] = {Kind::Alias, -1, aliased_operand(v)};
       plan_.kernels.push_back(std::move(k));
       return;
     }

@@ -26,6 +26,10 @@ void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions
   if (has_loss && !module.find_function("grad")) build_grad(module);
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   forward.remove_result("loss");
+  // Only train_step updates the running statistics (module state).
+  for (const ir::StateDecl &s : module.states)
+    for (const char *fn : {"forward", "evaluate", "grad"})
+      if (ir::Function *f = module.find_function(fn)) f->remove_result(s.name);
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
   if (!run_pipeline(module, optimization_pipeline(opt_level), options, *trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR

@@ -1,5 +1,7 @@
 #include "frontend/lower_to_ir.h"
 
+#include "frontend/batch_norm.h"
+
 #include "frontend/call_args.h"
 #include "ir/builder.h"
 #include "ir/suggest.h"
@@ -125,6 +127,7 @@ void ExprLowering::report_unknown_function(const Expr &e) {
 ir::Value *ExprLowering::lower_call(const Expr &e) {
   const Symbol *s = ctx_.find(e.text);
   if (s && s->kind == Symbol::Kind::Def) return inline_def(e, *s);
+  if (e.text == "batch_norm") return lower_batch_norm_call(e);
   const ir::OpInfo *op = callable_op(e.text);
   if (!op) {
     // Check the arguments anyway: their errors are independent of this one.
@@ -152,6 +155,25 @@ ir::Value *ExprLowering::lower_call(const Expr &e) {
     ++next_dropout_key_;
   }
   return emit(op->kind, operands, std::move(*attrs), e);
+}
+
+ir::Value *ExprLowering::lower_batch_norm_call(const Expr &e) {
+  if (e.args.size() < 3) {
+    ctx_.diags.error(e.loc, fmt::format("'batch_norm' takes 3 tensor arguments (x, gamma, beta), got {}", e.args.size()));
+    return nullptr;
+  }
+  std::vector<const Expr *> operands, attr_args;
+  for (size_t i = 0; i < e.args.size(); ++i) (i < 3 ? operands : attr_args).push_back(e.args[i].get());
+  auto attrs = bind_attributes("batch_norm", batch_norm_attrs(), attr_args, e.kwargs, e.loc, ctx_);
+  auto values = lower_operands(operands);
+  if (!attrs || !values) return nullptr;
+  // The statement's own batch norm takes its name; one nested in an
+  // expression or a def adds a counter (SPEC 1.6a).
+  bool own = &e == statement_root_ && scopes_.empty();
+  std::string name = own ? statement_ : fmt::format("{}.bn{}", statement_, batch_norms_in_statement_);
+  ++batch_norms_in_statement_;
+  BatchNormCall call{(*values)[0], (*values)[1], (*values)[2], ir::attr_float((*attrs)[0]), ir::attr_float((*attrs)[1]), name, e.loc};
+  return lower_batch_norm(call, ctx_, state_updates_);
 }
 
 ir::Value *ExprLowering::inline_def(const Expr &call, const Symbol &def) {

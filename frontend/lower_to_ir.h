@@ -17,6 +17,16 @@ public:
   /// silent about a null operand: its error is already out).
   ir::Value *lower(const ast::Expr &e);
 
+  /// The statement whose expression is lowered next: its name (batch
+  /// norm's running statistics are named after it) and its expression.
+  void begin_statement(std::string name, const ast::Expr *root) {
+    statement_ = std::move(name);
+    statement_root_ = root;
+    batch_norms_in_statement_ = 0;
+  }
+  /// The running statistics' new values, one result each (train_step's).
+  const std::vector<ir::FunctionResult> &state_updates() const { return state_updates_; }
+
   /// Reports unknown names and functions in a def body at its definition
   /// (parameters `params` are in scope). Returns true when all resolve.
   bool check_names(const ast::Expr &e, const std::vector<ast::NameRef> &params);
@@ -32,6 +42,7 @@ private:
   ir::Value *lower_name(const ast::Expr &e);
   ir::Value *lower_call(const ast::Expr &e);
   ir::Value *inline_def(const ast::Expr &call, const Symbol &def);
+  ir::Value *lower_batch_norm_call(const ast::Expr &e);
   /// Lowers operands, giving number literals the dtype of the others.
   std::optional<std::vector<ir::Value *>> lower_operands(std::span<const ast::Expr *const> operands);
   ir::Value *emit(ir::OpKind op, std::span<const ast::Expr *const> operand_exprs, ir::Attrs attrs,
@@ -43,6 +54,10 @@ private:
   SemaContext &ctx_;
   std::vector<Scope> scopes_; // one per def being inlined (innermost last)
   int64_t next_dropout_key_ = 1;
+  std::string statement_ = "bn";
+  const ast::Expr *statement_root_ = nullptr;
+  int batch_norms_in_statement_ = 0;
+  std::vector<ir::FunctionResult> state_updates_;
 };
 
 } // namespace nncc::frontend

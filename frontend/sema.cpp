@@ -26,6 +26,8 @@ public:
       ctx_.diags.error(optimizer_stmt_->loc, "'optimizer' needs a 'loss' statement to minimize");
     for (const ir::FunctionResult &r : outputs_) ctx_.forward.add_result(r.name, r.value);
     if (loss_) ctx_.forward.add_result("loss", loss_);
+    // Running statistics' new values: train_step returns them (the other entry points drop them).
+    for (const ir::FunctionResult &r : lowering_.state_updates()) ctx_.forward.add_result(r.name, r.value);
   }
 
 private:
@@ -88,6 +90,7 @@ private:
 
   /// assignment: the value of the expression takes the name.
   void assign(const Stmt &s) {
+    lowering_.begin_statement(s.name.name, s.value.get());
     ir::Value *v = lowering_.lower(*s.value);
     Symbol *sym = declare(s.name, Symbol::Kind::Value);
     if (!sym || !v) return;
@@ -139,6 +142,7 @@ private:
       return;
     }
     loss_stmt_ = &s;
+    lowering_.begin_statement("loss", s.value.get());
     ir::Value *v = lowering_.lower(*s.value);
     if (!v) return;
     if (!v->type.is_scalar() || !ir::is_float(v->type.dtype)) {

@@ -54,6 +54,16 @@ struct ParamDecl {
   Location loc;
 };
 
+/// Module state that is not trained: a batch norm's running statistics.
+/// Entry points take it as a state argument; train_step returns its new
+/// value as a result of the same name; checkpoints hold it.
+struct StateDecl {
+  std::string name;
+  Type type;
+  double initial = 0; // every element
+  Location loc;
+};
+
 struct OptimizerDecl {
   OptimizerKind kind = OptimizerKind::Sgd;
   Attrs attrs;

@@ -82,12 +82,14 @@ private:
       m.source_file = expect(IrTok::String, "a string").text;
     } else if (is_ident("param")) {
       parse_param_decl(m);
+    } else if (is_ident("state")) {
+      parse_state_decl(m);
     } else if (is_ident("optimizer")) {
       parse_optimizer(m);
     } else if (is_ident("func")) {
       parse_function(m);
     } else {
-      fail(tok_.loc, fmt::format("expected 'source', 'param', 'optimizer' or 'func', found {}",
+      fail(tok_.loc, fmt::format("expected 'source', 'param', 'state', 'optimizer' or 'func', found {}",
                                  describe(tok_)));
     }
   }
@@ -109,6 +111,24 @@ private:
     p.init.attrs = parse_attrs(info->attrs, info->name);
     p.loc = parse_loc();
     m.params.push_back(std::move(p));
+  }
+
+  /// state_decl ::= 'state' SYMBOL ':' type '=' NUMBER loc?
+  void parse_state_decl(Module &m) {
+    take();
+    StateDecl st;
+    IrToken name = expect(IrTok::Symbol, "a state name (@name)");
+    st.name = name.text;
+    if (m.find_state(st.name) || m.find_param(st.name)) fail(name.loc, fmt::format("'@{}' is declared twice", st.name));
+    expect_punct(":");
+    st.type = parse_type();
+    expect_punct("=");
+    IrToken value = tok_;
+    AttrValue v = parse_attr_value();
+    if (!std::holds_alternative<int64_t>(v) && !std::holds_alternative<double>(v)) fail(value.loc, "expected the state's initial value (a number)");
+    st.initial = attr_float(v);
+    st.loc = parse_loc();
+    m.states.push_back(std::move(st));
   }
 
   /// optimizer_decl ::= 'optimizer' IDENT attrs? loc?

@@ -164,6 +164,12 @@ Function *Module::find_function(std::string_view fn_name) const {
   return nullptr;
 }
 
+const StateDecl *Module::find_state(std::string_view state_name) const {
+  for (const StateDecl &s : states)
+    if (s.name == state_name) return &s;
+  return nullptr;
+}
+
 const ParamDecl *Module::find_param(std::string_view param_name) const {
   for (const ParamDecl &p : params)
     if (p.name == param_name) return &p;

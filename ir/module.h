@@ -123,12 +123,14 @@ public:
   std::string name;
   std::string source_file; // the .nn file it came from, for locations
   std::vector<ParamDecl> params;
+  std::vector<StateDecl> states;
   std::optional<OptimizerDecl> optimizer;
 
   Function &add_function(std::string fn_name);
   Function *find_function(std::string_view fn_name) const;
   const std::vector<std::unique_ptr<Function>> &functions() const { return functions_; }
   const ParamDecl *find_param(std::string_view param_name) const;
+  const StateDecl *find_state(std::string_view state_name) const;
 
 private:
   std::vector<std::unique_ptr<Function>> functions_;

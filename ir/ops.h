@@ -64,6 +64,7 @@ enum : unsigned {
   TRANSPOSE = 1u << 6,             // swaps the axes of a matrix: a reader with strides can fold it
   STRIDED_OPERANDS = 1u << 7,      // reads a transposed operand through strides (no copy)
   TAKES_EPILOGUE = 1u << 8,        // a primitive that adds a bias along axis 1 and applies an activation in the same call
+  MODE_SELECT = 1u << 9,           // operand 0 in training, operand 1 in inference (a batch norm's batch or running statistics)
 
 };
 }

@@ -121,6 +121,8 @@ std::string print_module(const Module &module) {
                                 format_initializer(p.init)),
                     p.loc) +
            "\n";
+  for (const StateDecl &s : module.states)
+    out += with_loc(fmt::format("  state @{} : {} = {}", s.name, s.type.str(), format_attr(s.initial)), s.loc) + "\n";
   if (module.optimizer) {
     const auto &info = optimizer_info(module.optimizer->kind);
     out += with_loc(fmt::format("  optimizer {}{}", info.name,

@@ -308,6 +308,12 @@ TypeResult pairwise_same(const OpInfo &op, std::span<const Type> xs, const Attrs
   return r.type ? TypeResult::ok(xs[0]) : r;
 }
 
+TypeResult same_pair(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
+  if (xs[0] != xs[1])
+    return TypeResult::fail(fmt::format("'{}' needs operands of one type, got {} and {}", op.name, xs[0].str(), xs[1].str()), {0, 1});
+  return TypeResult::ok(xs[0]);
+}
+
 TypeResult broadcast_to(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
   Shape target = std::get<std::vector<Dim>>(op.attr(attrs, "shape"));
   auto shape = broadcast_shapes(xs[0].shape, target);

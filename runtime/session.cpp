@@ -272,8 +272,10 @@ void Session::set_param(const std::string &name, const Tensor &value) {
 TensorMap Session::state() const {
   TensorMap all;
   for (const auto &[name, o] : impl_->params) all.emplace(name, o.current);
+  // Optimizer state and running statistics; the learning rate and the step
+  // count are metadata of a checkpoint, not tensors.
   for (const auto &[name, o] : impl_->states)
-    if (name.starts_with("opt.")) all.emplace(name, o.current);
+    if (name != "lr" && name != "step") all.emplace(name, o.current);
   return all;
 }
 
@@ -310,7 +312,7 @@ std::map<std::string, std::string> Session::load(const std::string &path) {
     throw Error(fmt::format("checkpoint '{}': metadata step/lr is not a number", path));
   }
   // Everything checked: commit.
-  for (auto &[name, t] : cp.tensors) (name.starts_with("opt.") ? impl_->states : impl_->params).at(name).current = std::move(t);
+  for (auto &[name, t] : cp.tensors) (impl_->params.count(name) ? impl_->params : impl_->states).at(name).current = std::move(t);
   impl_->steps = steps;
   if (cp.metadata.count("lr") && impl_->states.count("lr")) set_lr(lr);
   return cp.metadata;

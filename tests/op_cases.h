@@ -66,6 +66,9 @@ inline const OpCase kOpCases[] = {
     {"odd sizes: the last row and column fit no window", "input x : f64[1, 2, 5, 5]\n input t : f64[1, 3, 2, 2]\n input u : f64[1, 2, 2, 2]\n"
                                                          " param W : f64[3, 2, 2, 2]\n param a : f64[1, 2, 5, 5]\n"
                                                          " loss sum(conv2d(x * a, W, stride = 2) * t) + sum(max_pool2d(x * a, 2) * u)"},
+    {"batch_norm of images and of features", "input x : f64[3, 2, 3, 2]\n input t : f64[3, 2, 3, 2]\n input u : f64[4, 3]\n input v : f64[4, 3]\n"
+                                             " param g : f64[2] = uniform(1, 2)\n param b : f64[2]\n param e : f64[3] = uniform(1, 2)\n param f : f64[3]\n"
+                                             " loss mean(square(batch_norm(x, g, b) - t)) + mean(square(batch_norm(u * e, e, f, eps = 0.01) - v))"},
     {"flatten into a dense layer", "input x : f64[2, 2, 3, 3]\n param a : f64[2, 3, 3]\n param W : f64[18, 3]\n"
                                    " loss sum(square(flatten(x * a) @ W))"},
     {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},

@@ -63,6 +63,10 @@ ModelDesc describe(const ir::Module &module) {
     desc.params.push_back({p.name, public_dtype(p.type.dtype), static_shape(p.type), std::string(info.name), args});
     signature += fmt::format(";param {}:{}", p.name, p.type.str());
   }
+  for (const ir::StateDecl &st : module.states) { // a batch norm's running statistics
+    desc.states.push_back({st.name, public_dtype(st.type.dtype), static_shape(st.type), st.initial});
+    signature += fmt::format(";state {}:{}", st.name, st.type.str());
+  }
   for (const ir::Function *fn : compiler::entry_points(module)) {
     FunctionDesc f;
     f.name = fn->name();
@@ -72,7 +76,7 @@ ModelDesc describe(const ir::Module &module) {
       arg.kind = a->kind == ir::ValueKind::Input ? ArgKind::Input : a->kind == ir::ValueKind::Param ? ArgKind::Param : ArgKind::State;
       if (a->type.dtype == ir::DType::I32 && a->kind == ir::ValueKind::Input) arg.index_limit = compiler::index_limit(*fn, a);
       f.args.push_back(arg);
-      if (a->kind == ir::ValueKind::State && fn->name() == "train_step") {
+      if (a->kind == ir::ValueKind::State && fn->name() == "train_step" && !module.find_state(a->name)) { // the optimizer's
         double initial = 0;
         if (a->name == "lr") initial = ir::attr_float(module.optimizer->attrs[static_cast<size_t>(
                                  ir::find_attr(ir::optimizer_info(module.optimizer->kind).attrs, "lr"))]);

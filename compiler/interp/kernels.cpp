@@ -484,7 +484,10 @@ Tensor compute(const OpCall &c) {
   case ir::Lowering::Loss: return loss_op(c);
   case ir::Lowering::Move: return move_op(c);
   case ir::Lowering::Primitive: return primitive_op(c);
-  case ir::Lowering::Alias: return Tensor{c.dtype(), c.shape, c.x(0).data}; // reshape: the same elements
+  case ir::Lowering::Alias: { // reshape: the same elements; training_else: one operand's, by mode
+    bool second = c.v.info().has(ir::opflag::MODE_SELECT) && !c.options.training;
+    return Tensor{c.dtype(), c.shape, c.x(second ? 1 : 0).data};
+  }
   }
   throw std::logic_error(fmt::format("interpreter: no kernel for '{}'", c.v.info().name));
 }

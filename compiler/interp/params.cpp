@@ -2,6 +2,8 @@
 
 #include "nncc/init.h"
 
+#include <algorithm>
+
 namespace nncc::interp {
 
 std::map<std::string, Tensor> initial_params(const ir::Module &module, uint64_t seed) {
@@ -20,6 +22,13 @@ std::map<std::string, Tensor> initial_params(const ir::Module &module, uint64_t 
       init::fill<double>(ir::init_info(p.init.kind).name, args, shape, seed, p.name, t.data);
     }
     out[p.name] = std::move(t);
+  }
+  for (const ir::StateDecl &st : module.states) { // running statistics start at their initial values
+    std::vector<int64_t> shape;
+    for (const ir::Dim &d : st.type.shape) shape.push_back(d.size);
+    Tensor t = Tensor::zeros(st.type.dtype, shape);
+    std::fill(t.data.begin(), t.data.end(), st.initial);
+    out[st.name] = std::move(t);
   }
   return out;
 }

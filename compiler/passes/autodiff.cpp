@@ -17,9 +17,9 @@ using ir::Value;
 
 namespace {
 
-/// Copies into `out` the arguments of `fn` and the op values `root` depends on.
-std::unordered_map<const Value *, Value *> clone_for(const ir::Function &fn, const Value *root, ir::Function &out) {
-  std::unordered_set<const Value *> needed{root};
+/// Copies into `out` the arguments of `fn` and the op values `roots` depend on.
+std::unordered_map<const Value *, Value *> clone_for(const ir::Function &fn, const std::vector<const Value *> &roots, ir::Function &out) {
+  std::unordered_set<const Value *> needed(roots.begin(), roots.end());
   for (auto it = fn.body().rbegin(); it != fn.body().rend(); ++it)
     if (needed.count(*it))
       for (const Value *o : (*it)->operands) needed.insert(o);
@@ -39,7 +39,8 @@ std::unordered_map<const Value *, Value *> clone_for(const ir::Function &fn, con
 std::unordered_set<const Value *> needing_gradients(const ir::Function &fn, const AutodiffOptions &options) {
   std::unordered_set<const Value *> needs;
   for (const Value *a : fn.arguments())
-    if (a->kind == ir::ValueKind::Param || (options.input_gradients && ir::is_float(a->type.dtype))) needs.insert(a);
+    if (a->kind == ir::ValueKind::Param || (options.input_gradients && a->kind == ir::ValueKind::Input && ir::is_float(a->type.dtype)))
+      needs.insert(a); // state (running statistics) has no gradient
   for (const Value *v : fn.body()) {
     if (v->info().has(ir::opflag::NOT_DIFFERENTIABLE)) continue;
     for (const Value *o : v->operands)
@@ -60,7 +61,15 @@ GradFunction build_grad(ir::Module &module, const AutodiffOptions &options) {
   if (module.find_function("grad")) throw std::logic_error("the module already has a grad function");
 
   ir::Function &grad = module.add_function("grad");
-  auto map = clone_for(*forward, loss->value, grad);
+  // The loss, and the new running statistics (state updates, for train_step).
+  std::vector<const Value *> roots{loss->value};
+  std::vector<const ir::FunctionResult *> state_updates;
+  for (const ir::StateDecl &s : module.states)
+    if (const ir::FunctionResult *r = forward->find_result(s.name)) {
+      roots.push_back(r->value);
+      state_updates.push_back(r);
+    }
+  auto map = clone_for(*forward, roots, grad);
   std::unordered_set<const Value *> needs = needing_gradients(grad, options);
   ir::Builder b(grad);
   Value *L = map.at(loss->value);
@@ -96,6 +105,7 @@ GradFunction build_grad(ir::Module &module, const AutodiffOptions &options) {
   }
 
   grad.add_result("loss", L);
+  for (const ir::FunctionResult *r : state_updates) grad.add_result(r->name, map.at(r->value));
   for (Value *a : grad.arguments()) {
     if (!needs.count(a)) continue;
     name_gradient(a);

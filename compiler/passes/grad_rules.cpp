@@ -264,6 +264,7 @@ Grads structural_rule(Rule &r) {
   case OpKind::Reshape:
   case OpKind::Flatten: return {r.reshape(g, r.value.operands[0]->type.shape)};
   case OpKind::Concat: return concat_rule(r);
+  case OpKind::TrainingElse: return {g, {}}; // gradients are taken in training: of the batch statistics
   case OpKind::Embedding: {
     auto rows = ir::attrs_of(OpKind::EmbeddingGrad, {{"rows", r.value.operands[0]->type.shape[0].size}});
     return {r.call(OpKind::EmbeddingGrad, {g, r.x(1)}, rows), {}};

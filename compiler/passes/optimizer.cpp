@@ -106,6 +106,8 @@ ir::Function &build_train_step(ir::Module &module) {
     ts.add_result(p.name, updated.value);
   }
   for (ir::FunctionResult &r : state_results) ts.add_result(std::move(r.name), r.value);
+  for (const ir::StateDecl &s : module.states) // a batch norm's running statistics
+    if (const ir::FunctionResult *r = grad->find_result(s.name)) ts.add_result(s.name, map.at(r->value));
   ts.remove_unused();
   return ts;
 }

@@ -12,6 +12,7 @@ void promote(ir::Type &t) {
 
 void run_promote_f64(ir::Function &fn, PassContext &ctx) {
   for (ir::ParamDecl &p : ctx.module.params) promote(p.type);
+  for (ir::StateDecl &s : ctx.module.states) promote(s.type);
   for (ir::Value *a : fn.arguments()) promote(a->type);
   for (ir::Value *v : fn.body()) {
     promote(v->type);

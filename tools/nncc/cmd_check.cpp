@@ -15,11 +15,12 @@ std::string summary(const std::string &path, const ir::Module &m) {
   for (const ir::ParamDecl &p : m.params) weights += ir::static_numel(p.type.shape).value_or(0);
   std::string outputs;
   for (const ir::FunctionResult &r : fwd.results())
-    if (r.name != "loss") outputs += (outputs.empty() ? "" : ", ") + r.name;
-  return fmt::format("{}: model '{}' is well-formed: {} input{}, {} param{} ({} weights), {} ops, "
+    if (r.name != "loss" && !m.find_state(r.name)) outputs += (outputs.empty() ? "" : ", ") + r.name;
+  std::string states = m.states.empty() ? "" : fmt::format(" and {} running statistics", m.states.size());
+  return fmt::format("{}: model '{}' is well-formed: {} input{}, {} param{} ({} weights){}, {} ops, "
                      "outputs [{}], {}, {}\n",
                      path, m.name, inputs, inputs == 1 ? "" : "s", m.params.size(),
-                     m.params.size() == 1 ? "" : "s", weights, fwd.body().size(), outputs,
+                     m.params.size() == 1 ? "" : "s", weights, states, fwd.body().size(), outputs,
                      fwd.find_result("loss") ? "a loss" : "no loss",
                      m.optimizer ? fmt::format("optimizer {}", ir::optimizer_info(m.optimizer->kind).name)
                                  : std::string("no optimizer"));

@@ -60,7 +60,7 @@ public:
   /// until the next train_step, load or set_param. Throws for a bad name.
   Tensor &param_buffer(const std::string &name);
   void set_param(const std::string &name, const Tensor &value);
-  /// Params and optimizer state by name (what a checkpoint holds).
+  /// Params, optimizer state and running statistics by name (what a checkpoint holds).
   TensorMap state() const;
 
   /// Safetensors checkpoint: params, optimizer state and metadata (model,
