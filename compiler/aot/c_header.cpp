@@ -103,11 +103,14 @@ struct Writer {
       line(" *   param  {} : {}{} = {}", p.name, dtype_name(p.dtype), shape_str(m, dims_of(p.shape)), p.init);
       add_bytes(params, dtype_size(p.dtype), p.shape, {});
     }
+    for (const ir::StateDecl &s : module.states) // running statistics: module state the session keeps
+      line(" *   state  {} : {}{} = {}", s.name, ir::dtype_name(s.type.dtype), ir::shape_str(s.type.shape), ir::format_attr(s.initial));
     if (const FunctionDesc *f = m.function("forward"))
       for (const TensorDesc &r : f->results) line(" *   output {} : {}", r.name, type_str(m, r));
     for (const StateDesc &s : m.states) add_bytes(state, dtype_size(s.dtype), s.shape, {});
     line(" *");
-    line(" * Memory per session: params {}, optimizer state {} (each held twice:", bytes_str(params), bytes_str(state));
+    line(" * Memory per session: params {}, optimizer state{} {} (each held twice:", bytes_str(params),
+         module.states.empty() ? "" : " and running statistics", bytes_str(state));
     line(" * an update is committed only when the whole step succeeded).");
     for (const FunctionDesc &f : m.functions) {
       ByteCount io;

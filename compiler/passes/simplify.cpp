@@ -6,6 +6,7 @@
 #include "compiler/passes/rewrite_rules.h"
 
 #include "compiler/interp/interpreter.h"
+#include "compiler/pipeline.h"
 
 #include <cmath>
 
@@ -131,6 +132,9 @@ const RewriteRule kRules[] = {
     {"sum-to-same-shape", OpKind::SumTo,
      [](ir::Function &, Value &v) { return same_type(v.operands[0], &v) ? v.operands[0] : nullptr; }},
     {"sum-of-broadcast", OpKind::Const, sum_of_broadcast},
+    // Each entry point has one mode: keep the batch's statistics in training,
+    // the running ones in forward/evaluate (the other side becomes dead code).
+    {"mode-select", OpKind::TrainingElse, [](ir::Function &fn, Value &v) { return v.operands[is_inference(fn) ? 1 : 0]; }},
 };
 
 } // namespace
