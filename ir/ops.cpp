@@ -12,7 +12,8 @@ std::vector<OpInfo> build_table() {
   using namespace opflag;
   std::vector<OpInfo> table;
 #define OP(Enum, spelling, arity, lowering, flags, attrs, rule)                                    \
-  table.push_back(OpInfo{OpKind::Enum, spelling, arity, Lowering::lowering, flags, parse_attr_specs(attrs), &rules::rule});
+  table.push_back(OpInfo{OpKind::Enum, spelling, arity, Lowering::lowering, flags, parse_attr_specs(attrs), &rules::rule, \
+                         Epilogue::None, std::nullopt, 0, {}, precedence::Atom}); /* facts below */
 #include "ir/ops.def"
   auto row = [&](OpKind kind) -> OpInfo & { return table[static_cast<size_t>(kind)]; };
 #define OP_EPILOGUE(Enum, role) row(OpKind::Enum).epilogue = Epilogue::role;
