@@ -159,3 +159,23 @@ TEST_CASE("IDX files, raw or gzip; a gzip stream cut before its trailer or with 
   CHECK(crc.find("cannot decompress: incorrect data check") != std::string::npos);
   CHECK(error_of(temp_file("half.idx.gz", gz.substr(0, gz.size() / 2))).find("cut short") != std::string::npos);
 }
+
+TEST_CASE("an IDX header is checked by its numbers before the data is read or inflated", "[datasets]") {
+  auto header = [](std::vector<uint32_t> dims) {
+    std::string h("\0\0\x08", 3);
+    h += static_cast<char>(dims.size());
+    for (uint32_t d : dims)
+      for (int shift : {24, 16, 8, 0}) h += static_cast<char>((d >> shift) & 0xff);
+    return h;
+  };
+  // 2^31 x 2^31 bytes promised by a gzip file of a few dozen bytes: refused before inflating further.
+  std::string huge = error_of(temp_file("huge.idx.gz", gzipped(header({1u << 31, 1u << 31}) + std::string(64, '\0'))));
+  CHECK(huge.find("the header promises 4611686018427387904 bytes of data ([2147483648, 2147483648]), more than a") != std::string::npos);
+  // More data inflates than the header promises (6 bytes).
+  std::string extra = error_of(temp_file("extra.idx.gz", gzipped(header({2, 3}) + std::string(100000, '\1'))));
+  CHECK(extra.find("more data than the header promises (6 bytes, [2, 3])") != std::string::npos);
+  // Dimensions whose product does not fit 64 bits.
+  std::string overflow = error_of(temp_file("overflow.idx", header({0xffffffffu, 0xffffffffu, 0xffffffffu, 2})));
+  CHECK(overflow.find("multiply to more than 2^64 bytes") != std::string::npos);
+  CHECK(error_of(temp_file("short.idx", header({5}) + "abc")).find("the header promises 5 bytes of data ([5]), the file has 3") != std::string::npos);
+}
