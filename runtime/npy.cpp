@@ -1,5 +1,6 @@
 #include "nncc/npy.h"
 
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -51,18 +52,27 @@ Array read(const std::string &path) {
   a.dtype = a.dtype.substr(1, a.dtype.size() - 2);
   if (dict_field(header, "fortran_order", path) != "False") fail(path, "Fortran-ordered arrays are not supported");
   std::string dims = dict_field(header, "shape", path);
+  // The header's numbers are checked before anything is read by them: a
+  // shape whose size overflows, or that the file cannot hold, is an error.
   size_t count = 1;
   const std::regex number("\\d+");
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    a.shape.push_back(std::stoll(it->str()));
-    count *= static_cast<size_t>(a.shape.back());
+    int64_t n = 0;
+    std::string text = it->str();
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || __builtin_mul_overflow(count, static_cast<size_t>(n), &count))
+      fail(path, "the shape " + dims + " has more elements than memory can hold");
+    a.shape.push_back(n);
   }
   const char *data = bytes.data() + offset + header_len;
   size_t available = bytes.size() - offset - header_len;
   const std::string &d = a.dtype;
   if (d.size() < 3 || d[0] == '>') fail(path, "unsupported element type '" + d + "' (little-endian numbers only)");
-  size_t width = static_cast<size_t>(std::stoi(d.substr(2)));
-  if (available < count * width) fail(path, "the data is truncated: expected " + std::to_string(count * width) + " bytes");
+  size_t width = 0, needed = 0;
+  auto [wend, wec] = std::from_chars(d.data() + 2, d.data() + d.size(), width);
+  if (wec != std::errc() || wend != d.data() + d.size() || width == 0) fail(path, "unsupported element type '" + d + "'");
+  if (__builtin_mul_overflow(count, width, &needed)) fail(path, "the shape " + dims + " has more bytes than memory can hold");
+  if (available < needed) fail(path, "the data is truncated: expected " + std::to_string(needed) + " bytes");
   std::string kind = d.substr(1);
   if (kind == "f4") convert<float>(data, count, a.values);
   else if (kind == "f8") convert<double>(data, count, a.values);

@@ -2,6 +2,7 @@
 // header detection, image scaling, and the synthetic sets' determinism.
 #include "nncc/dataset.hpp"
 #include "nncc/idx.hpp"
+#include "nncc/npy.h"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -178,4 +179,20 @@ TEST_CASE("an IDX header is checked by its numbers before the data is read or in
   std::string overflow = error_of(temp_file("overflow.idx", header({0xffffffffu, 0xffffffffu, 0xffffffffu, 2})));
   CHECK(overflow.find("multiply to more than 2^64 bytes") != std::string::npos);
   CHECK(error_of(temp_file("short.idx", header({5}) + "abc")).find("the header promises 5 bytes of data ([5]), the file has 3") != std::string::npos);
+}
+
+TEST_CASE("npy: a shape too large for memory or for the file is refused by its numbers") {
+  auto error = [](const std::string &path) {
+    try {
+      npy::read(path);
+    } catch (const std::exception &e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // 2^40 x 2^40 elements overflow 64 bits; 2^62 x 8-byte elements overflow the byte count (it would wrap to 0).
+  CHECK(error(npy_file("huge.npy", "<f4", "(1099511627776, 1099511627776)", "")).find("more elements than memory can hold") != std::string::npos);
+  CHECK(error(npy_file("wrap.npy", "<f8", "(4611686018427387904,)", "")).find("more bytes than memory can hold") != std::string::npos);
+  CHECK(error(npy_file("short.npy", "<f4", "(1000,)", std::string(8, '\0'))).find("the data is truncated: expected 4000 bytes") != std::string::npos);
+  CHECK(error(npy_file("width.npy", "<fX", "(1,)", std::string(8, '\0'))).find("unsupported element type '<fX'") != std::string::npos);
 }
