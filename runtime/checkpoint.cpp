@@ -92,10 +92,15 @@ Checkpoint read_safetensors(const std::string &path) {
       if (!dtype) throw fail(fmt::format("tensor '{}' has unsupported dtype {}", name, entry.at("dtype").dump()));
       auto shape = entry.at("shape").get<std::vector<int64_t>>();
       auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      // The header's numbers are checked before anything is allocated by them.
+      uint64_t nbytes = dtype_size(*dtype);
+      for (int64_t d : shape)
+        if (d < 0 || __builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes))
+          throw fail(fmt::format("tensor '{}' has shape {}: negative, or more bytes than memory can hold", name, entry.at("shape").dump()));
+      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size || offsets[1] - offsets[0] != nbytes)
+        throw fail(fmt::format("tensor '{}' ({}{}) has byte range {} outside the data or of the wrong size", name, dtype_name(*dtype),
+                               entry.at("shape").dump(), entry.at("data_offsets").dump()));
       Tensor t(*dtype, shape);
-      if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size || offsets[1] - offsets[0] != t.nbytes())
-        throw fail(fmt::format("tensor '{}' ({}) has byte range {} outside the data or of the wrong size", name,
-                               t.type_str(), entry.at("data_offsets").dump()));
       std::memcpy(t.raw(), bytes.data() + data_start + offsets[0], t.nbytes());
       cp.tensors.emplace(name, std::move(t));
     } catch (const nlohmann::json::exception &e) {

@@ -161,6 +161,19 @@ TEST_CASE("bad checkpoints are reported and change nothing", "[session][checkpoi
   CHECK_THROWS_WITH(s.load(truncated), Contains("outside the data or of the wrong size"));
   std::ofstream(truncated, std::ios::trunc) << "nonsense";
   CHECK_THROWS_WITH(s.load(truncated), Contains("header length"));
+  // Shapes are checked by their numbers before any allocation.
+  auto with_header = [&](const std::string &json) {
+    std::string bytes;
+    for (int i = 0; i < 8; ++i) bytes += static_cast<char>((json.size() >> (8 * i)) & 0xff);
+    std::ofstream(truncated, std::ios::binary | std::ios::trunc) << bytes << json << std::string(16, '\0');
+    return truncated;
+  };
+  CHECK_THROWS_WITH(s.load(with_header(R"({"W1": {"dtype": "F32", "shape": [1099511627776, 1099511627776], "data_offsets": [0, 16]}})")),
+                    Contains("tensor 'W1' has shape [1099511627776,1099511627776]: negative, or more bytes than memory can hold"));
+  CHECK_THROWS_WITH(s.load(with_header(R"({"W1": {"dtype": "F32", "shape": [-4, -4], "data_offsets": [0, 64]}})")),
+                    Contains("negative, or more bytes"));
+  CHECK_THROWS_WITH(s.load(with_header(R"({"W1": {"dtype": "F32", "shape": [1000, 1000], "data_offsets": [0, 4000000]}})")),
+                    Contains("tensor 'W1' (f32[1000,1000]) has byte range [0,4000000] outside the data"));
   std::filesystem::remove(truncated);
 
   Compiler cc;
