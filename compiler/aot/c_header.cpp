@@ -1,5 +1,6 @@
 // The generated C header of an AOT library: typed wrappers over nncc.h.
 #include "compiler/aot/aot.h"
+#include "compiler/kernel_plan.h"
 
 #include "aot_link_config.h"
 #include "compiler/pipeline.h"
@@ -71,16 +72,15 @@ std::vector<int> symbols_of(const FunctionDesc &f) {
   return {used.begin(), used.end()};
 }
 
-/// The upper bound of a call's scratch memory: every intermediate value.
-ByteCount scratch_bytes(const ir::Function &fn) {
-  ByteCount total;
-  for (const ir::Value *v : fn.body()) {
-    std::vector<int64_t> fixed;
-    std::vector<std::string> symbols;
-    for (const ir::Dim &d : v->type.shape) d.is_symbolic() ? symbols.push_back(d.symbol) : fixed.push_back(d.size);
-    add_bytes(total, v->type.dtype == ir::DType::F64 ? 8 : 4, fixed, symbols);
-  }
-  return total;
+/// What generated code allocates for a call's scratch values, from the
+/// kernel plan: the memory plan's arena (codegen rounds each slot up to 64
+/// bytes, counted as 63 more per slot), or one buffer per value at -O0.
+std::string scratch_str(const ir::Function &fn) {
+  std::vector<ir::ByteSize> sizes(fn.arena_slots().begin(), fn.arena_slots().end());
+  for (const ir::Value *v : compiler::plan_kernels(fn).scratch)
+    if (v->slot < 0) sizes.push_back(ir::byte_size(v->type));
+  if (!fn.arena_slots().empty()) sizes.push_back(ir::ByteSize{63 * static_cast<int64_t>(fn.arena_slots().size()), {}});
+  return fmt::format("{} bytes", ir::format_byte_sum(sizes));
 }
 
 struct Writer {
@@ -118,7 +118,7 @@ struct Writer {
       for (const TensorDesc &r : f.results)
         if (!m.function("train_step") || f.name != "train_step" || r.name == "loss") add_tensor(io, m, r);
       const ir::Function *fn = module.find_function(f.name);
-      line(" * {}: inputs and results {}; scratch at most {}", f.name, bytes_str(io), bytes_str(scratch_bytes(*fn)));
+      line(" * {}: inputs and results {}; scratch at most {}", f.name, bytes_str(io), scratch_str(*fn));
     }
     line(" *");
     line(" * Every int function returns 0 on success; otherwise {}_last_error says why.", m.name);
