@@ -7,9 +7,11 @@ namespace nncc::compiler {
 namespace {
 /// The image the window slides over, and the image it makes (or their gradients).
 std::pair<const ir::Type &, const ir::Type &> input_and_output(const ir::Value &v) {
-  if (v.op == ir::OpKind::Conv2dGradInput) return {v.type, v.operands[1]->type};
-  if (v.info().has(ir::opflag::NOT_DIFFERENTIABLE)) return {v.operands[0]->type, v.operands[1]->type}; // the other gradients: (x, dy)
-  return {v.operands[0]->type, v.type};
+  using ir::OpKind;
+  if (v.op == OpKind::Conv2dGradInput) return {v.type, v.operands[1]->type}; // (W, dy) -> dx
+  if (v.op == OpKind::Conv2dGradWeight || v.op == OpKind::MaxPool2dGrad || v.op == OpKind::AvgPool2dGrad)
+    return {v.operands[0]->type, v.operands[1]->type}; // x, then dy (or y, of dy's type)
+  return {v.operands[0]->type, v.type};                // the forward ops: x -> y
 }
 } // namespace
 

@@ -6,7 +6,6 @@
 #include "ir/decls.h"
 #include "ir/ops.h"
 
-#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,11 +50,6 @@ struct Value {
   int64_t int_attr(TypedAttrName<AttrKind::Int> n) const { return std::get<int64_t>(info().attr_named(attrs, n.name)); }
   double float_attr(TypedAttrName<AttrKind::Float> n) const { return attr_float(info().attr_named(attrs, n.name)); }
   bool bool_attr(TypedAttrName<AttrKind::Bool> n) const { return std::get<bool>(info().attr_named(attrs, n.name)); }
-  /// A "pair" attribute: [h, w].
-  std::array<int64_t, 2> pair_attr(TypedAttrName<AttrKind::Pair> n) const {
-    const auto &hw = std::get<std::vector<Dim>>(info().attr_named(attrs, n.name));
-    return {hw[0].size, hw[1].size};
-  }
   /// An "int?" attribute such as a reduction's axis: nullopt for none.
   std::optional<int64_t> optional_int_attr(TypedAttrName<AttrKind::Int> n) const {
     const AttrValue &a = info().attr_named(attrs, n.name);
