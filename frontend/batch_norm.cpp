@@ -29,14 +29,6 @@ public:
   }
   Value *c(double value) { return b_.constant(value, dtype_, call_.loc); }
   Value *reshape(Value *v, ir::Shape shape) { return op(OpKind::Reshape, {v}, ir::attrs_of(OpKind::Reshape, {{"shape", std::move(shape)}})); }
-  /// The mean over every axis but 1, kept as [1, C, 1, ...].
-  Value *channel_mean(Value *v, std::string note) {
-    for (int64_t axis = 0; axis < static_cast<int64_t>(v->type.rank()); ++axis)
-      if (axis != 1) v = op(OpKind::Mean, {v}, ir::attrs_of(OpKind::Mean, {{"axis", axis}, {"keepdims", true}}));
-    v->note = std::move(note);
-    return v;
-  }
-
 private:
   ir::Builder b_;
   const BatchNormCall &call_;
@@ -79,16 +71,20 @@ ir::Value *lower_batch_norm(const BatchNormCall &call, SemaContext &ctx, std::ve
   Value *running_var = ctx.forward.add_argument(ir::ValueKind::State, var_name, stat_type, call.loc);
 
   Composite g(ctx, call);
-  Value *batch_mean = g.channel_mean(call.x, "the batch's mean per channel");
-  Value *centered = g.op(OpKind::Sub, {call.x, batch_mean});
-  Value *batch_var = g.channel_mean(g.op(OpKind::Mul, {centered, centered}), "the batch's variance per channel (biased)");
-  Value *mean = g.op(OpKind::TrainingElse, {batch_mean, g.reshape(running_mean, per_channel)}, {},
-                     fmt::format("the batch's mean in training, {} in inference", mean_name));
-  Value *var = g.op(OpKind::TrainingElse, {batch_var, g.reshape(running_var, per_channel)}, {},
-                    fmt::format("the batch's variance in training, {} in inference", var_name));
-  Value *normalized = g.op(OpKind::Div, {g.op(OpKind::Sub, {call.x, mean}), g.op(OpKind::Sqrt, {g.op(OpKind::Add, {var, g.c(call.eps)})})}, {},
-                           "(x - mean) / sqrt(var + eps)");
-  Value *y = g.op(OpKind::Add, {g.op(OpKind::Mul, {normalized, g.reshape(call.gamma, per_channel)}), g.reshape(call.beta, per_channel)});
+  ir::Attrs eps = ir::attrs_of(OpKind::BatchNormTrain, {{"eps", call.eps}});
+  Value *stats = g.op(OpKind::BatchStats, {call.x}, {}, "the batch's mean and variance (biased) per channel");
+  Value *trained = g.op(OpKind::BatchNormTrain, {call.x, stats, call.gamma, call.beta}, eps,
+                        "(x - mean) / sqrt(var + eps) * gamma + beta, with the batch's statistics");
+  auto channel = [&](Value *v) { return g.reshape(v, per_channel); };
+  Value *normalized = g.op(OpKind::Div, {g.op(OpKind::Sub, {call.x, channel(running_mean)}),
+                                         g.op(OpKind::Sqrt, {g.op(OpKind::Add, {channel(running_var), g.c(call.eps)})})});
+  Value *inferred = g.op(OpKind::Add, {g.op(OpKind::Mul, {normalized, channel(call.gamma)}), channel(call.beta)}, {},
+                         fmt::format("(x - {}) / sqrt({} + eps) * gamma + beta", mean_name, var_name));
+  Value *y = g.op(OpKind::TrainingElse, {trained, inferred}, {}, "with the batch's statistics in training, the running ones in inference");
+  auto statistic = [&](int64_t row) {
+    Value *r = g.op(OpKind::Slice, {stats}, ir::attrs_of(OpKind::Slice, {{"axis", int64_t{0}}, {"start", row}, {"end", row + 1}}));
+    return g.reshape(r, stat_type.shape);
+  };
 
   // PyTorch's update: (1 - momentum) * running + momentum * batch, the variance unbiased (n / (n - 1)).
   Value *n = g.op(OpKind::Div, {g.op(OpKind::Size, {call.x}), g.op(OpKind::Size, {call.x}, ir::attrs_of(OpKind::Size, {{"axis", int64_t{1}}}))});
@@ -96,8 +92,8 @@ ir::Value *lower_batch_norm(const BatchNormCall &call, SemaContext &ctx, std::ve
   auto update = [&](Value *running, Value *batch) {
     return g.op(OpKind::Add, {g.op(OpKind::Mul, {g.c(1 - call.momentum), running}), g.op(OpKind::Mul, {g.c(call.momentum), batch})});
   };
-  Value *new_mean = update(running_mean, g.reshape(batch_mean, stat_type.shape));
-  Value *new_var = update(running_var, g.op(OpKind::Mul, {g.reshape(batch_var, stat_type.shape), unbiased}));
+  Value *new_mean = update(running_mean, statistic(0));
+  Value *new_var = update(running_var, g.op(OpKind::Mul, {statistic(1), unbiased}));
   new_mean->note = fmt::format("{} after this step", mean_name);
   new_var->note = fmt::format("{} after this step", var_name);
   updates.push_back({mean_name, new_mean});

@@ -1,11 +1,11 @@
-// batch_norm(x, gamma, beta, momentum=0.1, eps=1e-5) (SPEC 1.6a) is a
-// composite of ops the frontend writes out: the batch's mean and variance
-// over every axis but 1, `training_else` picking them in training and the
-// running statistics in forward/evaluate, the normalization with gamma and
-// beta, and the running statistics' new values — module state named after
-// the statement (`h1.running_mean`), which train_step returns. Autodiff
-// then differentiates the composite like any graph (the standard batch norm
-// backward through mean and variance).
+// batch_norm(x, gamma, beta, momentum=0.1, eps=1e-5) (SPEC 1.6a), as the
+// frontend writes it out: in training, batch_stats(x) (each channel's mean
+// and variance over every axis but 1) and batch_norm_train with them — two
+// primitives, whose gradient to x is one primitive too (oneDNN's); in
+// forward/evaluate, the formula with the running statistics, as ops that
+// fuse into one loop; `training_else` picks one per entry point. The running
+// statistics are module state named after the statement
+// (`h1.running_mean`), and train_step returns their new values.
 #pragma once
 #include "frontend/sema_context.h"
 

@@ -124,4 +124,47 @@ TypeResult flatten(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
   return TypeResult::ok(Type{x.dtype, {x.shape[0], Dim::fixed(n)}});
 }
 
+namespace {
+
+/// A batch [N, C, ...] with static channels (batch norm's operand x).
+std::optional<TypeResult> require_channels(const OpInfo &op, const Type &x) {
+  if (is_float(x.dtype) && x.rank() >= 2 && !x.shape[1].is_symbolic()) return std::nullopt;
+  return TypeResult::fail(fmt::format("'{}' needs a float batch [N, C, ...] with static channels C, got {}", op.name, x.str()), {0});
+}
+
+/// x, its statistics [2, C] and gamma [C] of batch_norm_train and batch_norm_grad.
+std::optional<TypeResult> require_normalization(const OpInfo &op, std::span<const Type> xs) {
+  if (auto e = require_channels(op, xs[0])) return e;
+  const Dim &c = xs[0].shape[1];
+  Type stats{xs[0].dtype, {Dim::fixed(2), c}}, per_channel{xs[0].dtype, {c}};
+  if (xs[1] != stats)
+    return TypeResult::fail(fmt::format("'{}': statistics {} do not fit {}: need {}", op.name, xs[1].str(), xs[0].str(), stats.str()), {0, 1});
+  if (xs[2] != per_channel)
+    return TypeResult::fail(fmt::format("'{}': gamma {} does not fit {}: need {}", op.name, xs[2].str(), xs[0].str(), per_channel.str()), {0, 2});
+  return std::nullopt;
+}
+
+} // namespace
+
+TypeResult batch_stats(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
+  if (auto e = require_channels(op, xs[0])) return *e;
+  return TypeResult::ok(Type{xs[0].dtype, {Dim::fixed(2), xs[0].shape[1]}});
+}
+
+/// (x, stats, gamma, beta) -> x's type.
+TypeResult batch_norm_train(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
+  if (auto e = require_normalization(op, xs)) return *e;
+  if (xs[3] != xs[2])
+    return TypeResult::fail(fmt::format("'{}': beta {} does not fit {}: need {}", op.name, xs[3].str(), xs[0].str(), xs[2].str()), {0, 3});
+  return TypeResult::ok(xs[0]);
+}
+
+/// (x, stats, gamma, g) -> x's type.
+TypeResult batch_norm_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
+  if (auto e = require_normalization(op, xs)) return *e;
+  if (xs[3] != xs[0])
+    return TypeResult::fail(fmt::format("'{}': gradient {} does not match the forward result {}", op.name, xs[3].str(), xs[0].str()), {3});
+  return TypeResult::ok(xs[0]);
+}
+
 } // namespace nncc::ir::rules

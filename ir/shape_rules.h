@@ -38,6 +38,9 @@ NNCC_DECLARE_RULE(conv2d_grad_weight)
 NNCC_DECLARE_RULE(pool2d)
 NNCC_DECLARE_RULE(pool2d_grad)
 NNCC_DECLARE_RULE(flatten)
+NNCC_DECLARE_RULE(batch_stats)
+NNCC_DECLARE_RULE(batch_norm_train)
+NNCC_DECLARE_RULE(batch_norm_grad)
 #undef NNCC_DECLARE_RULE
 
 } // namespace nncc::ir::rules

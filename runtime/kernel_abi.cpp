@@ -4,6 +4,7 @@
 #include "nncc/kernel_abi.h"
 
 #include "call_context.h"
+#include "nncc/batch_norm_loops.hpp"
 #include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
 
@@ -119,4 +120,38 @@ extern "C" void nncc_rt_pool2d_grad_f64(void *, int32_t, int32_t kind, int32_t, 
 extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
   CallContext &c = context(ctx);
   return nncc::rng::mix64(nncc::rng::mix64(c.seed) ^ nncc::rng::dropout_stream(c.step, static_cast<uint64_t>(key)));
+}
+
+extern "C" void nncc_rt_batch_stats_f32(void *, int64_t n, int64_t c, int64_t inner, const float *x, float *stats) {
+  nncc::loops::batch_stats({n, c, inner}, x, stats);
+}
+
+extern "C" void nncc_rt_batch_stats_f64(void *, int64_t n, int64_t c, int64_t inner, const double *x, double *stats) {
+  nncc::loops::batch_stats({n, c, inner}, x, stats);
+}
+
+extern "C" void nncc_rt_batch_norm_f32(void *ctx, int64_t n, int64_t c, int64_t inner, double eps, const float *x, const float *stats,
+                                       const float *gamma, const float *beta, float *y) {
+  CallContext &cc = context(ctx);
+  nncc::loops::NormShape s{n, c, inner};
+  with_fallback(cc, "batch norm", [&] { cc.batch_norm.forward(s, eps, x, stats, gamma, beta, y); },
+                [&] { nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, y); });
+}
+
+extern "C" void nncc_rt_batch_norm_f64(void *, int64_t n, int64_t c, int64_t inner, double eps, const double *x, const double *stats,
+                                       const double *gamma, const double *beta, double *y) {
+  nncc::loops::batch_norm({n, c, inner}, eps, x, stats, gamma, beta, y);
+}
+
+extern "C" void nncc_rt_batch_norm_grad_f32(void *ctx, int64_t n, int64_t c, int64_t inner, double eps, const float *x, const float *stats,
+                                            const float *gamma, const float *dy, float *dx) {
+  CallContext &cc = context(ctx);
+  nncc::loops::NormShape s{n, c, inner};
+  with_fallback(cc, "batch norm backward", [&] { cc.batch_norm.backward(s, eps, x, stats, gamma, dy, dx); },
+                [&] { nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, dx); });
+}
+
+extern "C" void nncc_rt_batch_norm_grad_f64(void *, int64_t n, int64_t c, int64_t inner, double eps, const double *x, const double *stats,
+                                            const double *gamma, const double *dy, double *dx) {
+  nncc::loops::batch_norm_grad({n, c, inner}, eps, x, stats, gamma, dy, dx);
 }

@@ -162,6 +162,15 @@ private:
                   {ctx_, site(), pool_kind(max), b_.getInt32(static_cast<uint32_t>(forward_site)), conv_shape(v), operand(0),
                    buffer(v.operands.back()), buffer(&v)});
     }
+    case ir::OpKind::BatchStats:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f32),
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), operand(0), buffer(&v)});
+    case ir::OpKind::BatchNormTrain:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f32),
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
+    case ir::OpKind::BatchNormGrad:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f32),
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"
@@ -187,6 +196,18 @@ private:
     }
     return {bias, activation};
   }
+
+  /// A batch norm op's x [N, C, ...] as (n, c, inner): the batch, the
+  /// channels, and the product of the axes after them.
+  Value *norm_n(const ir::Value &v) { return dim(v.operands[0]->type.shape[0]); }
+  Value *norm_c(const ir::Value &v) { return dim(v.operands[0]->type.shape[1]); }
+  Value *norm_inner(const ir::Value &v) {
+    const ir::Shape &x = v.operands[0]->type.shape;
+    Value *inner = i64(1);
+    for (size_t i = 2; i < x.size(); ++i) inner = b_.CreateNUWMul(inner, dim(x[i]));
+    return inner;
+  }
+  Value *eps(const ir::Value &v) { return llvm::ConstantFP::get(b_.getDoubleTy(), v.float_attr("eps")); }
 
   /// The nncc_conv_shape of an image op, on the stack: its static numbers,
   /// and the batch read from `dims` when it is symbolic.

@@ -3,6 +3,7 @@
 #include "compiler/interp/interpreter.h"
 
 #include "compiler/image_call.h"
+#include "nncc/batch_norm_loops.hpp"
 #include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
 
@@ -456,9 +457,24 @@ template <typename Loop> Tensor image_op(const OpCall &c, Loop loop) {
   return out;
 }
 
+/// A batch [N, C, ...] as batch norm's loops see it.
+loops::NormShape norm_shape(const Tensor &x) {
+  int64_t inner = 1;
+  for (size_t i = 2; i < x.shape.size(); ++i) inner *= x.shape[i];
+  return {x.shape[0], x.shape[1], inner};
+}
+
+/// A batch norm op through the shared plain loops (nncc/batch_norm_loops.hpp).
+template <typename Loop> Tensor batch_norm_op(const OpCall &c, Loop loop) {
+  Tensor out = Tensor::zeros(c.dtype(), c.shape);
+  loop(norm_shape(c.x(0)), out.data.data());
+  return out;
+}
+
 /// Runtime primitives (oneDNN in compiled code) as plain loops.
 Tensor primitive_op(const OpCall &c) {
   auto in = [&](size_t i) { return c.x(i).data.data(); };
+  auto eps = [&] { return c.v.float_attr("eps"); };
   switch (c.v.op) {
   case OpKind::Matmul: return matmul(c.x(0), c.x(1), c.shape, c.dtype());
   case OpKind::Conv2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::conv2d(s, in(0), in(1), (const double *)nullptr, y); });
@@ -468,6 +484,11 @@ Tensor primitive_op(const OpCall &c) {
   case OpKind::AvgPool2d: return image_op(c, [&](const nncc_conv_shape &s, double *y) { loops::pool2d(NNCC_POOL_AVG, s, in(0), y); });
   case OpKind::MaxPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_MAX, s, in(0), in(2), dx); });
   case OpKind::AvgPool2dGrad: return image_op(c, [&](const nncc_conv_shape &s, double *dx) { loops::pool2d_grad(NNCC_POOL_AVG, s, in(0), in(1), dx); });
+  case OpKind::BatchStats: return batch_norm_op(c, [&](const loops::NormShape &s, double *stats) { loops::batch_stats(s, in(0), stats); });
+  case OpKind::BatchNormTrain:
+    return batch_norm_op(c, [&](const loops::NormShape &s, double *y) { loops::batch_norm(s, eps(), in(0), in(1), in(2), in(3), y); });
+  case OpKind::BatchNormGrad:
+    return batch_norm_op(c, [&](const loops::NormShape &s, double *dx) { loops::batch_norm_grad(s, eps(), in(0), in(1), in(2), in(3), dx); });
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"

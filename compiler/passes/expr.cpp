@@ -94,6 +94,7 @@ std::string gradient_name(const std::string &text) {
 Expr notation(const ir::Value *v, int depth) {
   Expr e;
   if (!v->name.empty()) e = written(v->name, Expr::kAtom);
+  else if (v->info().has(ir::opflag::MODE_SELECT)) e = notation(v->operands[0], depth); // written as what training computes
   else if (v->is_argument() || (depth == 0 && !v->info().has(ir::opflag::CONSTANT))) e = written("...", Expr::kAtom);
   else {
     std::vector<Expr> xs;

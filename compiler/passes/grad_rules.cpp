@@ -116,6 +116,28 @@ Grads conv2d_rule(Rule &r) {
           r.call(OpKind::Conv2dGradWeight, {x, g}, attrs(OpKind::Conv2dGradWeight, w), fmt::format("conv2d_weight_grad({}, {})", x.text, g.text))};
 }
 
+/// batch_norm_train(x, stats, gamma, beta) with stats = batch_stats(x): g
+/// through the normalization and the batch's mean and variance to x (one
+/// primitive, so stats get no gradient of their own); to gamma the sum of
+/// g * xhat and to beta the sum of g, over every axis but the channels.
+Grads batch_norm_rule(Rule &r) {
+  Expr x = r.x(0), stats = r.x(1), gamma = r.x(2), g = r.g;
+  ir::Shape per_channel(x.value->type.rank(), ir::Dim::fixed(1)), channels{x.value->type.shape[1]};
+  per_channel[1] = channels[0];
+  auto statistic = [&](int64_t row, std::string name) {
+    auto attrs = ir::attrs_of(OpKind::Slice, {{"axis", int64_t{0}}, {"start", row}, {"end", row + 1}});
+    return r.reshape(r.call(OpKind::Slice, {stats}, attrs), per_channel).as(std::move(name));
+  };
+  Expr xhat = ((x - statistic(0, "mean")) * r.pow(statistic(1, "var") + r.value.float_attr("eps"), -0.5)).as("xhat");
+  auto channel_sum = [&](const Expr &a) {
+    Expr summed = r.call(OpKind::SumTo, {a}, ir::attrs_of(OpKind::SumTo, {{"shape", per_channel}}), fmt::format("sum({}) per channel", a.text));
+    return r.reshape(summed, channels);
+  };
+  Expr dx = r.call(OpKind::BatchNormGrad, {x, stats, gamma, g}, r.value.attrs,
+                   fmt::format("{} / sqrt(var + eps) * ({} - mean({}) - xhat * mean({} * xhat))", gamma.text, g.text, g.text, g.text));
+  return {dx, {}, channel_sum(g * xhat), channel_sum(g)};
+}
+
 Grads cross_entropy_rule(Rule &r) {
   Expr z = r.x(0), t = r.x(1);
   Expr dz = r.call(OpKind::CrossEntropyGrad, {z, t}, r.value.attrs, fmt::format("(softmax({}) - target) / B", z.text)) * r.g;
@@ -256,6 +278,7 @@ Grads structural_rule(Rule &r) {
   switch (r.value.op) {
   case OpKind::Matmul: return matmul_rule(r);
   case OpKind::Conv2d: return conv2d_rule(r);
+  case OpKind::BatchNormTrain: return batch_norm_rule(r);
   case OpKind::MaxPool2d: // g to the first max of each window
     return {r.call(OpKind::MaxPool2dGrad, {r.x(0), r.y, g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
   case OpKind::AvgPool2d: // g spread evenly over each window
@@ -272,6 +295,7 @@ Grads structural_rule(Rule &r) {
   // NOT_DIFFERENTIABLE: vjp returns before asking.
   case OpKind::Const: case OpKind::Onehot: case OpKind::Size: case OpKind::EmbeddingGrad:
   case OpKind::Conv2dGradInput: case OpKind::Conv2dGradWeight: case OpKind::MaxPool2dGrad: case OpKind::AvgPool2dGrad:
+  case OpKind::BatchStats: case OpKind::BatchNormGrad:
     break;
   case OpKind::Slice: break; // only gradients slice (concat's), and gradients are not differentiated again
 #define PRIMITIVE_OP(...)
