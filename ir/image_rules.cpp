@@ -132,39 +132,43 @@ std::optional<TypeResult> require_channels(const OpInfo &op, const Type &x) {
   return TypeResult::fail(fmt::format("'{}' needs a float batch [N, C, ...] with static channels C, got {}", op.name, x.str()), {0});
 }
 
-/// x, its statistics [2, C] and gamma [C] of batch_norm_train and batch_norm_grad.
-std::optional<TypeResult> require_normalization(const OpInfo &op, std::span<const Type> xs) {
-  if (auto e = require_channels(op, xs[0])) return e;
-  const Dim &c = xs[0].shape[1];
-  Type stats{xs[0].dtype, {Dim::fixed(2), c}}, per_channel{xs[0].dtype, {c}};
-  if (xs[1] != stats)
-    return TypeResult::fail(fmt::format("'{}': statistics {} do not fit {}: need {}", op.name, xs[1].str(), xs[0].str(), stats.str()), {0, 1});
-  if (xs[2] != per_channel)
-    return TypeResult::fail(fmt::format("'{}': gamma {} does not fit {}: need {}", op.name, xs[2].str(), xs[0].str(), per_channel.str()), {0, 2});
-  return std::nullopt;
+/// Operand i of a batch norm op over x: `what` of type `need` (the statistics
+/// [2, C], gamma or beta [C], a gradient of x's type).
+std::optional<TypeResult> require_operand(const OpInfo &op, std::span<const Type> xs, size_t i, std::string_view what, const Type &need) {
+  if (xs[i] == need) return std::nullopt;
+  return TypeResult::fail(fmt::format("'{}': {} {} does not fit {}: need {}", op.name, what, xs[i].str(), xs[0].str(), need.str()),
+                          {0, static_cast<int>(i)});
 }
+
+Type statistics_of(const Type &x) { return Type{x.dtype, {Dim::fixed(2), x.shape[1]}}; }
+Type channels_of(const Type &x) { return Type{x.dtype, {x.shape[1]}}; }
+
+/// Checks x (operand 0), then each (operand, what, type it needs), and gives `result`.
+TypeResult batch_norm_op(const OpInfo &op, std::span<const Type> xs, std::initializer_list<std::pair<std::string_view, Type (*)(const Type &)>> rest,
+                         Type (*result)(const Type &)) {
+  if (auto e = require_channels(op, xs[0])) return *e;
+  size_t i = 1;
+  for (const auto &[what, type] : rest)
+    if (auto e = require_operand(op, xs, i++, what, type(xs[0]))) return *e;
+  return TypeResult::ok(result(xs[0]));
+}
+
+Type same(const Type &x) { return x; }
 
 } // namespace
 
-TypeResult batch_stats(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
-  if (auto e = require_channels(op, xs[0])) return *e;
-  return TypeResult::ok(Type{xs[0].dtype, {Dim::fixed(2), xs[0].shape[1]}});
-}
+TypeResult batch_stats(const OpInfo &op, std::span<const Type> xs, const Attrs &) { return batch_norm_op(op, xs, {}, statistics_of); }
 
-/// (x, stats, gamma, beta) -> x's type.
 TypeResult batch_norm_train(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
-  if (auto e = require_normalization(op, xs)) return *e;
-  if (xs[3] != xs[2])
-    return TypeResult::fail(fmt::format("'{}': beta {} does not fit {}: need {}", op.name, xs[3].str(), xs[0].str(), xs[2].str()), {0, 3});
-  return TypeResult::ok(xs[0]);
+  return batch_norm_op(op, xs, {{"statistics", statistics_of}, {"gamma", channels_of}, {"beta", channels_of}}, same);
 }
 
-/// (x, stats, gamma, g) -> x's type.
+TypeResult batch_norm_grad_sums(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
+  return batch_norm_op(op, xs, {{"statistics", statistics_of}, {"gradient", same}}, statistics_of);
+}
+
 TypeResult batch_norm_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
-  if (auto e = require_normalization(op, xs)) return *e;
-  if (xs[3] != xs[0])
-    return TypeResult::fail(fmt::format("'{}': gradient {} does not match the forward result {}", op.name, xs[3].str(), xs[0].str()), {3});
-  return TypeResult::ok(xs[0]);
+  return batch_norm_op(op, xs, {{"statistics", statistics_of}, {"gamma", channels_of}, {"gradient", same}, {"sums", statistics_of}}, same);
 }
 
 } // namespace nncc::ir::rules

@@ -40,6 +40,7 @@ NNCC_DECLARE_RULE(pool2d_grad)
 NNCC_DECLARE_RULE(flatten)
 NNCC_DECLARE_RULE(batch_stats)
 NNCC_DECLARE_RULE(batch_norm_train)
+NNCC_DECLARE_RULE(batch_norm_grad_sums)
 NNCC_DECLARE_RULE(batch_norm_grad)
 #undef NNCC_DECLARE_RULE
 

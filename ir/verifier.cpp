@@ -45,7 +45,7 @@ void verify_function(const Module &m, const Function &fn, std::vector<std::strin
     }
     // A batch norm's training ops take their statistics from batch_stats of
     // their own x: batch_norm_train's gradient to x counts on it (ops.def).
-    if ((v->op == OpKind::BatchNormTrain || v->op == OpKind::BatchNormGrad) &&
+    if ((v->op == OpKind::BatchNormTrain || v->op == OpKind::BatchNormGradSums || v->op == OpKind::BatchNormGrad) &&
         !(v->operands[1]->op == OpKind::BatchStats && v->operands[1]->kind == ValueKind::Op && v->operands[1]->operands[0] == v->operands[0]))
       report(v, fmt::format("the statistics {} are not batch_stats of {}", names[v->operands[1]], names[v->operands[0]]));
     if (!defined.insert(v).second) report(v, "defined twice");

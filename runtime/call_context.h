@@ -1,10 +1,8 @@
 // What a Session hands to compiled code for one call (the `ctx` of
-// kernel_abi.h): scratch memory, the primitive caches (matmul, convolution and pooling,
-// batch normalization), the dropout
+// kernel_abi.h): scratch memory, the primitive caches (matmul, convolution and pooling), the dropout
 // seed and step, and the first error a runtime function met.
 #pragma once
 #include "arena.h"
-#include "dnnl/batch_norm.h"
 #include "dnnl/image.h"
 #include "dnnl/matmul.h"
 
@@ -18,7 +16,6 @@ struct CallContext {
   Arena arena;
   MatmulCache matmul;
   ImagePrimitives image;
-  BatchNormPrimitives batch_norm;
   uint64_t seed = 0, step = 0;
   std::string error; // empty: no error
 };

@@ -122,36 +122,28 @@ extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
   return nncc::rng::mix64(nncc::rng::mix64(c.seed) ^ nncc::rng::dropout_stream(c.step, static_cast<uint64_t>(key)));
 }
 
-extern "C" void nncc_rt_batch_stats_f32(void *, int64_t n, int64_t c, int64_t inner, const float *x, float *stats) {
-  nncc::loops::batch_stats({n, c, inner}, x, stats);
-}
-
-extern "C" void nncc_rt_batch_stats_f64(void *, int64_t n, int64_t c, int64_t inner, const double *x, double *stats) {
-  nncc::loops::batch_stats({n, c, inner}, x, stats);
-}
-
-extern "C" void nncc_rt_batch_norm_f32(void *ctx, int64_t n, int64_t c, int64_t inner, double eps, const float *x, const float *stats,
-                                       const float *gamma, const float *beta, float *y) {
-  CallContext &cc = context(ctx);
-  nncc::loops::NormShape s{n, c, inner};
-  with_fallback(cc, "batch norm", [&] { cc.batch_norm.forward(s, eps, x, stats, gamma, beta, y); },
-                [&] { nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, y); });
-}
-
-extern "C" void nncc_rt_batch_norm_f64(void *, int64_t n, int64_t c, int64_t inner, double eps, const double *x, const double *stats,
-                                       const double *gamma, const double *beta, double *y) {
-  nncc::loops::batch_norm({n, c, inner}, eps, x, stats, gamma, beta, y);
-}
-
-extern "C" void nncc_rt_batch_norm_grad_f32(void *ctx, int64_t n, int64_t c, int64_t inner, double eps, const float *x, const float *stats,
-                                            const float *gamma, const float *dy, float *dx) {
-  CallContext &cc = context(ctx);
-  nncc::loops::NormShape s{n, c, inner};
-  with_fallback(cc, "batch norm backward", [&] { cc.batch_norm.backward(s, eps, x, stats, gamma, dy, dx); },
-                [&] { nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, dx); });
-}
-
-extern "C" void nncc_rt_batch_norm_grad_f64(void *, int64_t n, int64_t c, int64_t inner, double eps, const double *x, const double *stats,
-                                            const double *gamma, const double *dy, double *dx) {
-  nncc::loops::batch_norm_grad({n, c, inner}, eps, x, stats, gamma, dy, dx);
-}
+// Batch normalization: the same loops for both dtypes (batch_norm_loops.hpp
+// says why not oneDNN), compiled for AVX-512, AVX2 and the baseline, the
+// host's best picked when the library loads (the runtime itself is built
+// for any x86-64; these passes run at memory speed only with wide vectors).
+#define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                               \
+  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, const T *x, T *stats) {                      \
+    nncc::loops::batch_stats({n, c, inner}, x, stats);                                                                                  \
+  }                                                                                                                                     \
+  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,        \
+                                              const T *gamma, const T *beta, T *y) {                                                   \
+    nncc::loops::batch_norm({n, c, inner}, eps, x, stats, gamma, beta, y);                                                              \
+  }                                                                                                                                     \
+  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x,            \
+                                                        const T *stats, const T *dy, T *sums) {                                         \
+    nncc::loops::batch_norm_grad_sums({n, c, inner}, eps, x, stats, dy, sums);                                                          \
+  }                                                                                                                                     \
+  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,   \
+                                                   const T *gamma, const T *dy, const T *sums, T *dx) {                                 \
+    nncc::loops::batch_norm_grad({n, c, inner}, eps, x, stats, gamma, dy, sums, dx);                                                    \
+  }
+NNCC_BATCH_NORM_FUNCTIONS(float, f32)
+NNCC_BATCH_NORM_FUNCTIONS(double, f64)
+#undef NNCC_BATCH_NORM_FUNCTIONS
+#undef NNCC_VECTOR_CLONES

@@ -168,9 +168,12 @@ private:
     case ir::OpKind::BatchNormTrain:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f32),
                   {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
+    case ir::OpKind::BatchNormGradSums:
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f32),
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), buffer(&v)});
     case ir::OpKind::BatchNormGrad:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), operand(4), buffer(&v)});
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"

@@ -487,8 +487,10 @@ Tensor primitive_op(const OpCall &c) {
   case OpKind::BatchStats: return batch_norm_op(c, [&](const loops::NormShape &s, double *stats) { loops::batch_stats(s, in(0), stats); });
   case OpKind::BatchNormTrain:
     return batch_norm_op(c, [&](const loops::NormShape &s, double *y) { loops::batch_norm(s, eps(), in(0), in(1), in(2), in(3), y); });
+  case OpKind::BatchNormGradSums:
+    return batch_norm_op(c, [&](const loops::NormShape &s, double *sums) { loops::batch_norm_grad_sums(s, eps(), in(0), in(1), in(2), sums); });
   case OpKind::BatchNormGrad:
-    return batch_norm_op(c, [&](const loops::NormShape &s, double *dx) { loops::batch_norm_grad(s, eps(), in(0), in(1), in(2), in(3), dx); });
+    return batch_norm_op(c, [&](const loops::NormShape &s, double *dx) { loops::batch_norm_grad(s, eps(), in(0), in(1), in(2), in(3), in(4), dx); });
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"

@@ -116,26 +116,21 @@ Grads conv2d_rule(Rule &r) {
           r.call(OpKind::Conv2dGradWeight, {x, g}, attrs(OpKind::Conv2dGradWeight, w), fmt::format("conv2d_weight_grad({}, {})", x.text, g.text))};
 }
 
-/// batch_norm_train(x, stats, gamma, beta) with stats = batch_stats(x): g
-/// through the normalization and the batch's mean and variance to x (one
-/// primitive, so stats get no gradient of their own); to gamma the sum of
-/// g * xhat and to beta the sum of g, over every axis but the channels.
+/// batch_norm_train(x, stats, gamma, beta) with stats = batch_stats(x):
+/// per channel, sum(g * xhat) to gamma and sum(g) to beta (one pass, the
+/// sums dx needs too), and g through the normalization and the batch's
+/// mean and variance to x (so stats get no gradient of their own).
 Grads batch_norm_rule(Rule &r) {
   Expr x = r.x(0), stats = r.x(1), gamma = r.x(2), g = r.g;
-  ir::Shape per_channel(x.value->type.rank(), ir::Dim::fixed(1)), channels{x.value->type.shape[1]};
-  per_channel[1] = channels[0];
-  auto statistic = [&](int64_t row, std::string name) {
-    auto attrs = ir::attrs_of(OpKind::Slice, {{"axis", int64_t{0}}, {"start", row}, {"end", row + 1}});
-    return r.reshape(r.call(OpKind::Slice, {stats}, attrs), per_channel).as(std::move(name));
+  ir::Shape channels{x.value->type.shape[1]};
+  Expr sums = r.call(OpKind::BatchNormGradSums, {x, stats, g}, r.value.attrs, fmt::format("[sum({0} * xhat), sum({0})] per channel", g.text));
+  auto row = [&](int64_t i) {
+    auto attrs = ir::attrs_of(OpKind::Slice, {{"axis", int64_t{0}}, {"start", i}, {"end", i + 1}});
+    return r.reshape(r.call(OpKind::Slice, {sums}, attrs), channels);
   };
-  Expr xhat = ((x - statistic(0, "mean")) * r.pow(statistic(1, "var") + r.value.float_attr("eps"), -0.5)).as("xhat");
-  auto channel_sum = [&](const Expr &a) {
-    Expr summed = r.call(OpKind::SumTo, {a}, ir::attrs_of(OpKind::SumTo, {{"shape", per_channel}}), fmt::format("sum({}) per channel", a.text));
-    return r.reshape(summed, channels);
-  };
-  Expr dx = r.call(OpKind::BatchNormGrad, {x, stats, gamma, g}, r.value.attrs,
+  Expr dx = r.call(OpKind::BatchNormGrad, {x, stats, gamma, g, sums}, r.value.attrs,
                    fmt::format("{} / sqrt(var + eps) * ({} - mean({}) - xhat * mean({} * xhat))", gamma.text, g.text, g.text, g.text));
-  return {dx, {}, channel_sum(g * xhat), channel_sum(g)};
+  return {dx, {}, row(0), row(1)};
 }
 
 Grads cross_entropy_rule(Rule &r) {
@@ -295,7 +290,7 @@ Grads structural_rule(Rule &r) {
   // NOT_DIFFERENTIABLE: vjp returns before asking.
   case OpKind::Const: case OpKind::Onehot: case OpKind::Size: case OpKind::EmbeddingGrad:
   case OpKind::Conv2dGradInput: case OpKind::Conv2dGradWeight: case OpKind::MaxPool2dGrad: case OpKind::AvgPool2dGrad:
-  case OpKind::BatchStats: case OpKind::BatchNormGrad:
+  case OpKind::BatchStats: case OpKind::BatchNormGradSums: case OpKind::BatchNormGrad:
     break;
   case OpKind::Slice: break; // only gradients slice (concat's), and gradients are not differentiated again
 #define PRIMITIVE_OP(...)
