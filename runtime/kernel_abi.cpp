@@ -126,22 +126,40 @@ extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
 // says why not oneDNN), compiled for AVX-512, AVX2 and the baseline, the
 // host's best picked when the library loads (the runtime itself is built
 // for any x86-64; these passes run at memory speed only with wide vectors).
+// The clones are file-local: GCC gives a clone dispatcher default
+// visibility whatever -fvisibility says, so an exported one would leak out
+// of AOT libraries.
 #define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                               \
-  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, const T *x, T *stats) {                      \
-    nncc::loops::batch_stats({n, c, inner}, x, stats);                                                                                  \
+  static NNCC_VECTOR_CLONES void batch_stats_##suffix(nncc::loops::NormShape s, const T *x, T *stats) {                                  \
+    nncc::loops::batch_stats(s, x, stats);                                                                                              \
   }                                                                                                                                     \
-  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,        \
+  static NNCC_VECTOR_CLONES void batch_norm_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats, const T *gamma,    \
+                                                     const T *beta, T *y) {                                                             \
+    nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, y);                                                                          \
+  }                                                                                                                                     \
+  static NNCC_VECTOR_CLONES void batch_norm_grad_sums_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,          \
+                                                               const T *dy, T *sums) {                                                  \
+    nncc::loops::batch_norm_grad_sums(s, eps, x, stats, dy, sums);                                                                      \
+  }                                                                                                                                     \
+  static NNCC_VECTOR_CLONES void batch_norm_grad_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,               \
+                                                          const T *gamma, const T *dy, const T *sums, T *dx) {                          \
+    nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, sums, dx);                                                                \
+  }                                                                                                                                     \
+  extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, const T *x, T *stats) {                      \
+    batch_stats_##suffix({n, c, inner}, x, stats);                                                                                      \
+  }                                                                                                                                     \
+  extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,        \
                                               const T *gamma, const T *beta, T *y) {                                                   \
-    nncc::loops::batch_norm({n, c, inner}, eps, x, stats, gamma, beta, y);                                                              \
+    batch_norm_##suffix({n, c, inner}, eps, x, stats, gamma, beta, y);                                                                  \
   }                                                                                                                                     \
-  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x,            \
+  extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x,            \
                                                         const T *stats, const T *dy, T *sums) {                                         \
-    nncc::loops::batch_norm_grad_sums({n, c, inner}, eps, x, stats, dy, sums);                                                          \
+    batch_norm_grad_sums_##suffix({n, c, inner}, eps, x, stats, dy, sums);                                                              \
   }                                                                                                                                     \
-  extern "C" NNCC_VECTOR_CLONES void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,   \
+  extern "C" void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,   \
                                                    const T *gamma, const T *dy, const T *sums, T *dx) {                                 \
-    nncc::loops::batch_norm_grad({n, c, inner}, eps, x, stats, gamma, dy, sums, dx);                                                    \
+    batch_norm_grad_##suffix({n, c, inner}, eps, x, stats, gamma, dy, sums, dx);                                                        \
   }
 NNCC_BATCH_NORM_FUNCTIONS(float, f32)
 NNCC_BATCH_NORM_FUNCTIONS(double, f64)
