@@ -3,8 +3,8 @@
 // features): the reference interpreter's kernels (on doubles) and the
 // runtime's for every dtype. Not oneDNN: its batch normalization on plain
 // NCHW arrays is a generic implementation (ncsp_bnorm), measured 2x slower
-// than these vectorized passes in fashion_cnn_bn's step (its fast ones want blocked
-// layouts, which would cost a reorder each way per call).
+// than these vectorized passes in fashion_cnn_bn's step (its fast ones
+// want blocked layouts, which would cost a reorder each way per call).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -120,3 +120,6 @@ NNCC_INLINE void batch_norm_grad(const NormShape &s, double eps, const T *x, con
 }
 
 } // namespace nncc::loops
+
+#undef NNCC_INLINE
+#undef NNCC_INLINE_LAMBDA
