@@ -1,5 +1,7 @@
-// An image op (conv2d, pooling and their gradients) as the runtime's
-// functions and the interpreter's loops take it: one nncc_conv_shape.
+// An image op (conv2d, pooling and their gradients, relayout) as the
+// runtime's functions and the interpreter's loops take it: one
+// nncc_conv_shape (the loops ignore its layout bits: the interpreter
+// stores every tensor plain).
 #pragma once
 #include "ir/module.h"
 #include "nncc/kernel_abi.h"

@@ -198,7 +198,7 @@ private:
     define(name, fn.add_argument(kind, source_name(name.text), std::move(type), loc));
   }
 
-  /// instr ::= VALUE '=' IDENT '(' (VALUE (',' VALUE)*)? ')' attrs? ':' type loc?
+  /// instr ::= VALUE '=' IDENT '(' (VALUE (',' VALUE)*)? ')' attrs? ':' type 'blocked'? loc?
   void parse_instr(Function &fn) {
     IrToken name = expect(IrTok::ValueRef, "a value definition (%name = ...) or 'return'");
     expect_punct("=");
@@ -216,6 +216,8 @@ private:
     expect_punct(":");
     Location type_loc = tok_.loc;
     Type declared = parse_type();
+    bool blocked = is_ident("blocked");
+    if (blocked) take();
     Location loc = parse_loc();
     Builder b(fn);
     BuildResult r = b.try_create(info->kind, std::move(operands), std::move(attrs), loc,
@@ -228,6 +230,7 @@ private:
     if (r.value->type != declared)
       fail(type_loc, fmt::format("declared type {} does not match the inferred type {}",
                                  declared.str(), r.value->type.str()));
+    if (blocked) r.value->layout = Layout::Blocked;
     define(name, r.value);
   }
 

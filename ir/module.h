@@ -21,6 +21,15 @@ enum class ValueKind { Input, Param, State, Op };
 
 std::string_view value_kind_name(ValueKind kind); // "input", "param", "state", "op"
 
+// How a value's elements are stored. Plain: row-major in its shape (NCHW
+// for images), as the caller sees every tensor. Blocked: an image
+// [N, C, H, W] stored as oneDNN's nChw{B}c, channels in blocks of B (the
+// runtime's choice: 16 on AVX-512 cores, 8 otherwise; C is a multiple of
+// 16), the layout its convolutions and poolings run fastest in. The layouts
+// pass decides it, and places the relayouts between the two.
+enum class Layout : uint8_t { Plain, Blocked };
+inline constexpr int64_t kLayoutChannelMultiple = 16;
+
 
 struct Value {
   ValueKind kind = ValueKind::Op;
@@ -41,6 +50,9 @@ struct Value {
   // The arena slot holding the value (Function::arena_slots), or -1: not
   // planned (arguments, results, aliases, values inside a region, -O0).
   int slot = -1;
+  // The value's storage order (set by the layouts pass; inside a fused
+  // region, the order its loop walks).
+  Layout layout = Layout::Plain;
 
   bool is_argument() const { return kind != ValueKind::Op; }
   const OpInfo &info() const { return op_info(op); }
@@ -90,6 +102,7 @@ public:
   /// before its users.
   void reorder_body(std::vector<Value *> order);
   void add_result(std::string name, Value *value) { results_.push_back({std::move(name), value}); }
+  void set_result_value(size_t index, Value *value) { results_.at(index).value = value; }
   Value *find_argument(std::string_view name) const;
   /// Deletes the op values no result depends on (and, when asked, the
   /// input arguments none depends on).

@@ -99,6 +99,7 @@ std::string print_function(const Function &fn) {
       operands += (k ? ", " : "") + names[v->operands[k]];
     std::string text = fmt::format("{}{} = {}({}){} : {}", v->region ? "      " : "    ", names[v], v->info().name, operands,
                                    format_attrs(v->info().attrs, v->attrs), v->type.str());
+    if (v->layout == Layout::Blocked) text += " blocked";
     text = with_loc(std::move(text), v->loc);
     if (!v->note.empty()) text += "  # " + v->note;
     out += text + "\n";

@@ -1,12 +1,52 @@
 #include "ir/verifier.h"
 
+#include "ir/layout.h"
 #include "ir/printer.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <functional>
 #include <unordered_set>
 
 namespace nncc::ir {
 namespace {
+
+/// Storage orders (ir/layout.h): a blocked value is an f32 image with
+/// channels in whole blocks, a fused region is stored in one order, a
+/// relayout changes it, every read is in the order its kernel needs, and
+/// the caller gets NCHW.
+void verify_layouts(const Function &fn, const ValueNames &names, const std::function<void(const Value *, std::string)> &report) {
+  const auto &body = fn.body();
+  auto name = [](Layout l) { return l == Layout::Blocked ? "blocked" : "NCHW"; };
+  for (size_t i = 0; i < body.size();) {
+    size_t end = i + 1; // the kernel: a region, or one value
+    while (body[i]->region && end < body.size() && body[end]->region == body[i]->region) ++end;
+    const Value &first = *body[i], &root = *body[end - 1];
+    for (size_t k = i; k < end; ++k) {
+      const Value *v = body[k];
+      if (v->layout == Layout::Blocked && !blockable(v->type))
+        report(v, fmt::format("a {} value cannot be stored blocked (f32 images with channels a multiple of {} only)", v->type.str(),
+                              kLayoutChannelMultiple));
+      if (v->layout != root.layout) report(v, "its fused region is stored in two layouts");
+      if (v->op == OpKind::Relayout && v->layout == v->operands[0]->layout) report(v, "relayout does not change the layout");
+      if ((v->op == OpKind::MaxPool2d || v->op == OpKind::AvgPool2d) && v->layout != v->operands[0]->layout)
+        report(v, "a pooling's result is stored in another layout than its input");
+      for (size_t o = 0; o < v->operands.size(); ++o) {
+        const Value *operand = v->operands[o];
+        if (std::find(body.begin() + static_cast<std::ptrdiff_t>(i), body.begin() + static_cast<std::ptrdiff_t>(end), operand) !=
+            body.begin() + static_cast<std::ptrdiff_t>(end))
+          continue;
+        LayoutNeed need = layout_need(first, root, *v, o);
+        if (need != LayoutNeed::Any && (need == LayoutNeed::Blocked) != (operand->layout == Layout::Blocked))
+          report(v, fmt::format("reads {} stored {} where it needs {}", names[operand], name(operand->layout),
+                                need == LayoutNeed::Blocked ? "blocked" : "NCHW"));
+      }
+    }
+    i = end;
+  }
+  for (const FunctionResult &r : fn.results())
+    if (r.value && r.value->layout == Layout::Blocked) report(r.value, fmt::format("result '{}' is stored blocked", r.name));
+}
 
 void verify_function(const Module &m, const Function &fn, std::vector<std::string> &errors) {
   ValueNames names(fn);
@@ -50,6 +90,7 @@ void verify_function(const Module &m, const Function &fn, std::vector<std::strin
       report(v, fmt::format("the statistics {} are not batch_stats of {}", names[v->operands[1]], names[v->operands[0]]));
     if (!defined.insert(v).second) report(v, "defined twice");
   }
+  verify_layouts(fn, names, report);
   for (const FunctionResult &r : fn.results()) {
     if (!r.value || !defined.count(r.value)) {
       errors.push_back(fmt::format("@{}: result '{}' is not a value of this function", fn.name(), r.name));

@@ -117,6 +117,15 @@ extern "C" void nncc_rt_pool2d_grad_f64(void *, int32_t, int32_t kind, int32_t, 
   nncc::loops::pool2d_grad(kind, *s, x, dy, dx);
 }
 
+extern "C" void nncc_rt_relayout_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *x, float *y) {
+  CallContext &c = context(ctx);
+  try {
+    c.image.relayout(site, *s, x, y);
+  } catch (const std::exception &e) {
+    record(c, fmt::format("relayout: {}", e.what()));
+  }
+}
+
 extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
   CallContext &c = context(ctx);
   return nncc::rng::mix64(nncc::rng::mix64(c.seed) ^ nncc::rng::dropout_stream(c.step, static_cast<uint64_t>(key)));

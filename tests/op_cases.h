@@ -86,6 +86,18 @@ inline const OpCase kForwardOpCases[] = {
     {"a small CNN on a symbolic batch", "input x : f64[N, 1, 6, 6]\n input y : i32[N]\n param W : f64[3, 1, 3, 3]\n param b : f64[3, 1, 1]\n"
                                         " param V : f64[12, 3]\n h = max_pool2d(relu(conv2d(x, W) + b), 2)\n z = flatten(h) @ V\n"
                                         " output z\n loss cross_entropy(z, y)"},
+    // 16 channels: compiled f32, the images between the convolutions and
+    // poolings are stored channel-blocked, with relayouts where a loop
+    // reads an NCHW input (t), a reduction (the biases' gradients) or
+    // flatten reads them, and where pooling's gradients read dy. (Too many
+    // weights for finite differences to resolve; each op's gradient is
+    // checked by the smaller cases above.)
+    {"images stored channel-blocked", "input x : f64[2, 3, 6, 6]\n input t : f64[2, 16, 3, 3]\n input u : f64[2, 16]\n"
+                                      " param W1 : f64[16, 3, 3, 3]\n param b1 : f64[16, 1, 1]\n param W2 : f64[16, 16, 1, 1]\n"
+                                      " h = max_pool2d(relu(conv2d(x, W1, padding = 1) + b1), 2)\n"
+                                      " loss sum(conv2d(h, W2) * h * t) + sum(flatten(avg_pool2d(h * h, 3)) * u)"},
+    {"a blocked image returned", "input x : f64[N, 1, 4, 4]\n param W : f64[16, 1, 3, 3]\n h = relu(conv2d(x, W, padding = 1))\n"
+                                 " output h\n loss sum(square(h))"},
     {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"
                         " loss cross_entropy(x @ W, reshape(y, [6]))"},
 };

@@ -162,6 +162,8 @@ private:
                   {ctx_, site(), pool_kind(max), b_.getInt32(static_cast<uint32_t>(forward_site)), conv_shape(v), operand(0),
                    buffer(v.operands.back()), buffer(&v)});
     }
+    case ir::OpKind::Relayout:
+      return b_.CreateCall(NNCC_RUNTIME_CALLEE(m, nncc_rt_relayout_f32), {ctx_, site(), conv_shape(v), operand(0), buffer(&v)}), void();
     case ir::OpKind::BatchStats:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f32),
                   {ctx_, norm_n(v), norm_c(v), norm_inner(v), operand(0), buffer(&v)});
@@ -216,7 +218,7 @@ private:
   /// and the batch read from `dims` when it is symbolic.
   Value *conv_shape(const ir::Value &v) {
     nncc_conv_shape shape = compiler::conv_shape(v, 0);
-    std::array<int64_t, 16> numbers;
+    std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)> numbers;
     static_assert(sizeof shape == sizeof numbers);
     std::memcpy(numbers.data(), &shape, sizeof shape);
     auto *type = llvm::ArrayType::get(b_.getInt64Ty(), numbers.size());

@@ -290,7 +290,7 @@ Grads structural_rule(Rule &r) {
   // NOT_DIFFERENTIABLE: vjp returns before asking.
   case OpKind::Const: case OpKind::Onehot: case OpKind::Size: case OpKind::EmbeddingGrad:
   case OpKind::Conv2dGradInput: case OpKind::Conv2dGradWeight: case OpKind::MaxPool2dGrad: case OpKind::AvgPool2dGrad:
-  case OpKind::BatchStats: case OpKind::BatchNormGradSums: case OpKind::BatchNormGrad:
+  case OpKind::BatchStats: case OpKind::BatchNormGradSums: case OpKind::BatchNormGrad: case OpKind::Relayout:
     break;
   case OpKind::Slice: break; // only gradients slice (concat's), and gradients are not differentiated again
 #define PRIMITIVE_OP(...)

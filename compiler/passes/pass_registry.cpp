@@ -25,7 +25,7 @@ const PassInfo *find_pass(std::string_view name) {
 std::vector<const PassInfo *> optimization_pipeline(int level) {
   if (level <= 0) return {};
   return {find_pass("stabilize"), find_pass("simplify"), find_pass("cse"), find_pass("simplify"), find_pass("dce"),
-          find_pass("fuse"), find_pass("plan_memory")};
+          find_pass("fuse"), find_pass("layouts"), find_pass("plan_memory")};
 }
 
 bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,

@@ -4,6 +4,7 @@
 #include "post_ops.h"
 
 #include <cstring>
+#include <stdexcept>
 #include <optional>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
@@ -39,31 +40,48 @@ using dims = dnnl::memory::dims;
 using md = dnnl::memory::desc;
 constexpr auto f32 = dnnl::memory::data_type::f32;
 
-std::array<int64_t, 16> numbers(const nncc_conv_shape &s) {
-  std::array<int64_t, 16> a;
+using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
+
+Numbers numbers(const nncc_conv_shape &s) {
+  Numbers a;
   static_assert(sizeof(nncc_conv_shape) == sizeof(a));
   std::memcpy(a.data(), &s, sizeof a);
   return a;
 }
 
-nncc_conv_shape shape_of(const std::array<int64_t, 16> &a) {
+nncc_conv_shape shape_of(const Numbers &a) {
   nncc_conv_shape s;
   std::memcpy(&s, a.data(), sizeof s);
   return s;
 }
 
-/// oneDNN's geometry: NCHW images, [G, O/G, C/G, KH, KW] weights, dilation
-/// counted from 0, and the right/bottom padding that makes the output size
-/// come out as PyTorch's floor rule does.
+/// The blocked layout of images (ir::Layout::Blocked): channels in blocks
+/// of 16 where the convolutions run on AVX-512, of 8 below it — the
+/// layouts oneDNN's own convolutions pick there.
+dnnl::memory::format_tag blocked_tag() {
+  static const dnnl::memory::format_tag tag = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core
+                                                  ? dnnl::memory::format_tag::nChw16c
+                                                  : dnnl::memory::format_tag::nChw8c;
+  return tag;
+}
+
+dnnl::memory::format_tag image_tag(const nncc_conv_shape &s, int side) {
+  return s.layout & side ? blocked_tag() : dnnl::memory::format_tag::nchw;
+}
+
+/// oneDNN's geometry: images in the caller's layouts, [G, O/G, C/G, KH, KW]
+/// weights, dilation counted from 0, and the right/bottom padding that
+/// makes the output size come out as PyTorch's floor rule does.
 struct Geometry {
   md src, weights, dst, bias;
   dims strides, dilates, pad_l, pad_r, kernel;
 
-  /// The caller's layouts (NCHW, OIHW), or `any`: the primitive's choice.
+  /// The caller's layouts (the images' as `s.layout` says, OIHW), or
+  /// `any`: the primitive's choice.
   Geometry(const nncc_conv_shape &s, bool any) {
     using tag = dnnl::memory::format_tag;
-    src = md({s.n, s.c, s.h, s.w}, f32, any ? tag::any : tag::nchw);
-    dst = md({s.n, s.o, s.oh, s.ow}, f32, any ? tag::any : tag::nchw);
+    src = md({s.n, s.c, s.h, s.w}, f32, any ? tag::any : image_tag(s, NNCC_INPUT_BLOCKED));
+    dst = md({s.n, s.o, s.oh, s.ow}, f32, any ? tag::any : image_tag(s, NNCC_OUTPUT_BLOCKED));
     weights = s.groups == 1 ? md({s.o, s.c, s.kh, s.kw}, f32, any ? tag::any : tag::oihw)
                             : md({s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}, f32, any ? tag::any : tag::goihw);
     bias = md({s.o}, f32, dnnl::memory::format_tag::x);
@@ -169,9 +187,18 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
       bind(DNNL_ARG_DIFF_SRC, plain.src, plain.src, true);
       break;
     }
+    case Call::Relayout: {
+      dnnl::memory from(plain.src, e, DNNL_MEMORY_NONE), to(plain.dst, e, DNNL_MEMORY_NONE);
+      p->primitive = dnnl::reorder(from, to);
+      bind(DNNL_ARG_FROM, plain.src, plain.src, false);
+      bind(DNNL_ARG_TO, plain.dst, plain.dst, true);
+      break;
+    }
     }
   } catch (const dnnl::error &) {
-    return nullptr; // no implementation for this geometry: the loops compute it
+    // No implementation for this geometry: the loops compute it, on NCHW only.
+    if (s.layout) throw std::runtime_error("oneDNN has no implementation for this image op on channel-blocked images");
+    return nullptr;
   }
   return p;
 }
@@ -235,6 +262,10 @@ void ImagePrimitives::pool2d_grad(int site, int kind, int forward_site, const nn
     if (Primitive *p = primitive(site, {max ? Call::MaxPoolGrad : Call::AvgPoolGrad, numbers(s), false, 0}))
       return run(*p, {dy, dx}, max ? forward : nullptr);
   loops::pool2d_grad(kind, s, x, dy, dx);
+}
+
+void ImagePrimitives::relayout(int site, const nncc_conv_shape &s, const float *x, float *y) {
+  run(*primitive(site, {Call::Relayout, numbers(s), false, 0}), {x, y});
 }
 
 } // namespace nncc::runtime

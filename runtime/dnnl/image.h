@@ -1,7 +1,9 @@
-// Convolution and pooling for compiled code: oneDNN 2.6 primitives on NCHW
-// f32 arrays, created on first use per (call, geometry) and cached per
-// call site; plain loops (nncc/image_loops.hpp) where oneDNN has no
-// implementation for a geometry, and for pooling's backward pass.
+// Convolution, pooling and relayouts for compiled code: oneDNN 2.6
+// primitives on f32 images stored NCHW or channel-blocked (nChw{B}c, as
+// nncc_conv_shape::layout says), created on first use per (call, geometry)
+// and cached per call site; plain loops (nncc/image_loops.hpp) where oneDNN
+// has no implementation for an NCHW geometry, and for pooling's backward
+// pass without a workspace.
 #pragma once
 #include "nncc/kernel_abi.h"
 
@@ -26,11 +28,14 @@ public:
   /// Max pooling's gradient uses the workspace of the forward call at
   /// `forward_site` when it has one for this geometry, else the loops (from x).
   void pool2d_grad(int site, int kind, int forward_site, const nncc_conv_shape &s, const float *x, const float *dy, float *dx);
+  /// y = x in the other layout (s: n, c, h, w and which side is blocked).
+  void relayout(int site, const nncc_conv_shape &s, const float *x, float *y);
 
 private:
-  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad };
-  // The call, the 16 numbers of the geometry, bias present (pools: training), activation.
-  using Key = std::tuple<Call, std::array<int64_t, 16>, bool, int>;
+  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad, Relayout };
+  using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
+  // The call, the numbers of the geometry, bias present (pools: training), activation.
+  using Key = std::tuple<Call, Numbers, bool, int>;
   struct Primitive;
   struct Engine;
   struct Site; // the last primitive used there, and a max pooling's workspace

@@ -13,13 +13,18 @@ extern "C" {
 enum { NNCC_TRANSPOSE_A = 1, NNCC_TRANSPOSE_B = 2 };
 enum { NNCC_ACTIVATION_NONE = 0, NNCC_ACTIVATION_RELU = 1, NNCC_ACTIVATION_TANH = 2, NNCC_ACTIVATION_SIGMOID = 3 };
 
-/* The geometry of an image op call (conv2d, pooling): input [n, c, h, w],
- * weights [o, c/groups, kh, kw] (pools: o = c, the window kh x kw),
- * output [n, o, oh, ow]; all NCHW, row-major. */
+/* The geometry of an image op call (conv2d, pooling, relayout): input
+ * [n, c, h, w], weights [o, c/groups, kh, kw] (pools: o = c, the window
+ * kh x kw), output [n, o, oh, ow]. `layout` says which images are stored
+ * channel-blocked (nChw{B}c, B the runtime's choice for the CPU) rather than NCHW:
+ * the input side (x, or the dx a gradient makes) and the output side (y,
+ * or the dy a gradient reads). Weights are always [o, c/groups, kh, kw]. */
 typedef struct nncc_conv_shape {
   int64_t n, c, h, w, o, kh, kw, oh, ow;
   int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups;
+  int64_t layout;
 } nncc_conv_shape;
+enum { NNCC_INPUT_BLOCKED = 1, NNCC_OUTPUT_BLOCKED = 2 };
 enum { NNCC_POOL_MAX = 0, NNCC_POOL_AVG = 1 };
 
 #define NNCC_RUNTIME_FUNCTION(name, result, parameters) result name parameters;

@@ -1,0 +1,27 @@
+// Which storage order (ir::Layout) each op reads its operands in: the
+// facts the layouts pass places relayouts by and the verifier checks.
+#pragma once
+#include "ir/module.h"
+
+namespace nncc::ir {
+
+/// Whether a value of type `t` may be stored blocked: an f32 image
+/// [N, C, H, W] whose channels are a multiple of kLayoutChannelMultiple.
+bool blockable(const Type &t);
+
+/// One element (every dimension 1): stored the same in every layout.
+bool single_element(const Type &t);
+
+/// What a kernel needs of one value it reads.
+enum class LayoutNeed { Any, Plain, Blocked };
+
+/// What op `user`, a member of the kernel that starts with `first` and
+/// ends with `root` (a fused region, or `user` alone), needs of the layout
+/// of its operand `i` (read from outside the kernel). Image primitives take
+/// either layout for their images (oneDNN reads both) but a pooling's
+/// gradient reads y and dy in the layout of x; an elementwise kernel walks
+/// every full-size operand in its own order; everything else reads NCHW,
+/// except scalars, which have no order.
+LayoutNeed layout_need(const Value &first, const Value &root, const Value &user, size_t i);
+
+} // namespace nncc::ir
