@@ -12,6 +12,11 @@ bool single_element(const Type &t) {
   return std::all_of(t.shape.begin(), t.shape.end(), [](const Dim &d) { return !d.is_symbolic() && d.size == 1; });
 }
 
+bool keeps_input_layout(OpKind op) {
+  return op == OpKind::MaxPool2d || op == OpKind::AvgPool2d || op == OpKind::MaxPool2dGrad || op == OpKind::AvgPool2dGrad ||
+         op == OpKind::BatchNormTrain || op == OpKind::BatchNormGrad;
+}
+
 bool blockable(const Type &t) {
   return t.dtype == DType::F32 && t.rank() == 4 && !t.shape[1].is_symbolic() && t.shape[1].size % kLayoutChannelMultiple == 0;
 }
@@ -28,6 +33,12 @@ LayoutNeed layout_need(const Value &first, const Value &root, const Value &user,
     case OpKind::Relayout: return LayoutNeed::Any;
     case OpKind::MaxPool2dGrad:
     case OpKind::AvgPool2dGrad: return i == 0 ? LayoutNeed::Any : need_of(root.layout); // x sets it; y and dy follow
+    // Batch norm's loops run on either layout of x; dy comes in x's.
+    case OpKind::BatchStats:
+    case OpKind::BatchNormTrain: return i == 0 ? LayoutNeed::Any : LayoutNeed::Plain;
+    case OpKind::BatchNormGradSums: return i == 0 ? LayoutNeed::Any : i == 2 ? need_of(first.operands[0]->layout) : LayoutNeed::Plain;
+    case OpKind::BatchNormGrad: return i == 0 ? LayoutNeed::Any : i == 3 ? need_of(first.operands[0]->layout) : LayoutNeed::Plain;
+    case OpKind::Size: return LayoutNeed::Any; // reads the shape only
     default: break;
     }
   }

@@ -12,6 +12,10 @@ bool blockable(const Type &t);
 /// One element (every dimension 1): stored the same in every layout.
 bool single_element(const Type &t);
 
+/// Poolings, batch norm and their gradients: their result is stored in
+/// the layout of their x (operand 0).
+bool keeps_input_layout(OpKind op);
+
 /// What a kernel needs of one value it reads.
 enum class LayoutNeed { Any, Plain, Blocked };
 
@@ -19,7 +23,8 @@ enum class LayoutNeed { Any, Plain, Blocked };
 /// ends with `root` (a fused region, or `user` alone), needs of the layout
 /// of its operand `i` (read from outside the kernel). Image primitives take
 /// either layout for their images (oneDNN reads both) but a pooling's
-/// gradient reads y and dy in the layout of x; an elementwise kernel walks
+/// gradient reads y and dy in the layout of x; batch norm's loops take x
+/// in either layout and dy in x's; an elementwise kernel walks
 /// every full-size operand in its own order; everything else reads NCHW,
 /// except scalars, which have no order.
 LayoutNeed layout_need(const Value &first, const Value &root, const Value &user, size_t i);

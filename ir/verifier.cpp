@@ -29,8 +29,7 @@ void verify_layouts(const Function &fn, const ValueNames &names, const std::func
                               kLayoutChannelMultiple));
       if (v->layout != root.layout) report(v, "its fused region is stored in two layouts");
       if (v->op == OpKind::Relayout && v->layout == v->operands[0]->layout) report(v, "relayout does not change the layout");
-      if ((v->op == OpKind::MaxPool2d || v->op == OpKind::AvgPool2d) && v->layout != v->operands[0]->layout)
-        report(v, "a pooling's result is stored in another layout than its input");
+      if (keeps_input_layout(v->op) && v->layout != v->operands[0]->layout) report(v, "its result is stored in another layout than its input");
       for (size_t o = 0; o < v->operands.size(); ++o) {
         const Value *operand = v->operands[o];
         if (std::find(body.begin() + static_cast<std::ptrdiff_t>(i), body.begin() + static_cast<std::ptrdiff_t>(end), operand) !=

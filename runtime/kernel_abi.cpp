@@ -138,6 +138,9 @@ extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
 // The clones are file-local: GCC gives a clone dispatcher default
 // visibility whatever -fvisibility says, so an exported one would leak out
 // of AOT libraries.
+namespace {
+int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block() : 1; }
+} // namespace
 #define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                               \
   static NNCC_VECTOR_CLONES void batch_stats_##suffix(nncc::loops::NormShape s, const T *x, T *stats) {                                  \
@@ -155,20 +158,20 @@ extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
                                                           const T *gamma, const T *dy, const T *sums, T *dx) {                          \
     nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, sums, dx);                                                                \
   }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, const T *x, T *stats) {                      \
-    batch_stats_##suffix({n, c, inner}, x, stats);                                                                                      \
+  extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *stats) {                      \
+    batch_stats_##suffix({n, c, inner, lanes(blocked)}, x, stats);                                                                                      \
   }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,        \
+  extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,        \
                                               const T *gamma, const T *beta, T *y) {                                                   \
-    batch_norm_##suffix({n, c, inner}, eps, x, stats, gamma, beta, y);                                                                  \
+    batch_norm_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, beta, y);                                                                  \
   }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x,            \
+  extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x,            \
                                                         const T *stats, const T *dy, T *sums) {                                         \
-    batch_norm_grad_sums_##suffix({n, c, inner}, eps, x, stats, dy, sums);                                                              \
+    batch_norm_grad_sums_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, dy, sums);                                                              \
   }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, double eps, const T *x, const T *stats,   \
+  extern "C" void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,   \
                                                    const T *gamma, const T *dy, const T *sums, T *dx) {                                 \
-    batch_norm_grad_##suffix({n, c, inner}, eps, x, stats, gamma, dy, sums, dx);                                                        \
+    batch_norm_grad_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, dy, sums, dx);                                                        \
   }
 NNCC_BATCH_NORM_FUNCTIONS(float, f32)
 NNCC_BATCH_NORM_FUNCTIONS(double, f64)

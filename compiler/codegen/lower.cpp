@@ -166,16 +166,16 @@ private:
       return b_.CreateCall(NNCC_RUNTIME_CALLEE(m, nncc_rt_relayout_f32), {ctx_, site(), conv_shape(v), operand(0), buffer(&v)}), void();
     case ir::OpKind::BatchStats:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), operand(0), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), operand(0), buffer(&v)});
     case ir::OpKind::BatchNormTrain:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
     case ir::OpKind::BatchNormGradSums:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), buffer(&v)});
     case ir::OpKind::BatchNormGrad:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), eps(v), operand(0), operand(1), operand(2), operand(3), operand(4), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), operand(3), operand(4), buffer(&v)});
 #define PRIMITIVE_OP(...)
 #define OP NNCC_OP_CASE
 #include "ir/ops.def"
@@ -212,6 +212,7 @@ private:
     for (size_t i = 2; i < x.size(); ++i) inner = b_.CreateNUWMul(inner, dim(x[i]));
     return inner;
   }
+  Value *norm_blocked(const ir::Value &v) { return b_.getInt32(v.operands[0]->layout == ir::Layout::Blocked); }
   Value *eps(const ir::Value &v) { return llvm::ConstantFP::get(b_.getDoubleTy(), v.float_attr("eps")); }
 
   /// The nncc_conv_shape of an image op, on the stack: its static numbers,

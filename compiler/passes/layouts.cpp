@@ -4,13 +4,12 @@
 // than inside every convolution call.
 //
 // A convolution (forward, or backward to its input) writes its result
-// blocked when it has a multiple of 16 channels; a pooling (and its
-// gradient) keeps the layout of the image it slides over; an elementwise
+// blocked when it has a multiple of 16 channels; a pooling, a batch norm
+// (and their gradients) keep the layout of their x; an elementwise
 // kernel (a relu's mask in the backward pass, an optimizer-free chain)
 // stays blocked when every full-size operand it reads is blocked and the
 // rest are scalars, since it walks all of them in the same order. Every
-// other reader — reshapes, reductions, matmuls, batch norm's loops, the
-// caller — sees NCHW: a relayout is inserted before its kernel (shared by
+// other reader — reshapes, reductions, matmuls, the caller — sees NCHW: a relayout is inserted before its kernel (shared by
 // later readers), and a blocked result is relaid before it is returned.
 // Runs after fuse (kernels are known) and before plan_memory.
 #include "compiler/passes/pass_registry.h"
@@ -29,8 +28,6 @@ using ir::Layout;
 using ir::OpKind;
 using ir::Value;
 
-bool is_pool(OpKind op) { return op == OpKind::MaxPool2d || op == OpKind::AvgPool2d; }
-bool is_pool_grad(OpKind op) { return op == OpKind::MaxPool2dGrad || op == OpKind::AvgPool2dGrad; }
 
 class LayoutPlanner {
 public:
@@ -77,7 +74,7 @@ private:
     for (Value *m : std::span(k).first(k.size() - 1))
       if (results_.count(m)) return Layout::Plain;
     if (first.op == OpKind::Conv2d || first.op == OpKind::Conv2dGradInput) return Layout::Blocked;
-    if (is_pool(first.op) || is_pool_grad(first.op)) return first.operands[0]->layout;
+    if (ir::keeps_input_layout(first.op)) return first.operands[0]->layout;
     bool elementwise = std::all_of(k.begin(), k.end(), [](const Value *m) {
       return m->info().lowering == ir::Lowering::Loop && !m->info().has(ir::opflag::RANDOM); // a draw depends on its position
     });

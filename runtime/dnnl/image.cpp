@@ -11,6 +11,12 @@
 
 namespace nncc::runtime {
 
+int channel_block() {
+  // The layouts oneDNN's own convolutions pick on these instruction sets.
+  static const int block = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? 16 : 8;
+  return block;
+}
+
 struct ImagePrimitives::Engine {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -55,14 +61,8 @@ nncc_conv_shape shape_of(const Numbers &a) {
   return s;
 }
 
-/// The blocked layout of images (ir::Layout::Blocked): channels in blocks
-/// of 16 where the convolutions run on AVX-512, of 8 below it — the
-/// layouts oneDNN's own convolutions pick there.
 dnnl::memory::format_tag blocked_tag() {
-  static const dnnl::memory::format_tag tag = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core
-                                                  ? dnnl::memory::format_tag::nChw16c
-                                                  : dnnl::memory::format_tag::nChw8c;
-  return tag;
+  return channel_block() == 16 ? dnnl::memory::format_tag::nChw16c : dnnl::memory::format_tag::nChw8c;
 }
 
 dnnl::memory::format_tag image_tag(const nncc_conv_shape &s, int side) {

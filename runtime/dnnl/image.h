@@ -15,6 +15,10 @@
 
 namespace nncc::runtime {
 
+/// B of the channel-blocked layout (ir::Layout::Blocked): 16 where
+/// oneDNN's convolutions run on AVX-512, 8 below it.
+int channel_block();
+
 class ImagePrimitives {
 public:
   explicit ImagePrimitives(int sites);
