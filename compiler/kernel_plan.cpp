@@ -1,6 +1,7 @@
 #include "compiler/kernel_plan.h"
 
 #include "compiler/pipeline.h"
+#include "ir/layout.h"
 #include "ir/printer.h"
 
 #include <algorithm>
@@ -88,7 +89,9 @@ private:
       return;
     }
     // A primitive with its epilogue is one call; a chain with its reduction one reduction.
-    ir::Lowering kind = values.front()->info().lowering == ir::Lowering::Primitive ? ir::Lowering::Primitive : v.info().lowering;
+    // (and a blocked image's channel sums a runtime call: ir/layout.h).
+    ir::Lowering kind = values.front()->info().lowering == ir::Lowering::Primitive || ir::sums_blocked_channels(v) ? ir::Lowering::Primitive
+                                                                                                                 : v.info().lowering;
     Kernel k{kind, {values.begin(), values.end()}, {}, {}};
     if (aliases_operand(v)) {
       k.kind = ir::Lowering::Alias;

@@ -3,7 +3,14 @@
 #pragma once
 #include "ir/module.h"
 
+#include <span>
+#include <vector>
+
 namespace nncc::ir {
+
+/// The function's kernels as the fuse pass grouped them: each fused
+/// region (contiguous in the body), and each other value alone.
+std::vector<std::span<Value *const>> kernel_spans(const Function &fn);
 
 /// Whether a value of type `t` may be stored blocked: an f32 image
 /// [N, C, H, W] whose channels are a multiple of kLayoutChannelMultiple.
@@ -15,6 +22,12 @@ bool single_element(const Type &t);
 /// Poolings, batch norm and their gradients: their result is stored in
 /// the layout of their x (operand 0).
 bool keeps_input_layout(OpKind op);
+
+/// A sum_to of a blocked image [N, C, H, W] to its channels ([C, 1, 1] or
+/// [1, C, 1, 1]: a convolution bias's gradient). No generated loop reads
+/// a blocked layout whole, so the runtime's per-channel sums compute it: a
+/// primitive call in the kernel plan.
+bool sums_blocked_channels(const Value &v);
 
 /// What a kernel needs of one value it reads.
 enum class LayoutNeed { Any, Plain, Blocked };

@@ -16,14 +16,10 @@ namespace {
 /// relayout changes it, every read is in the order its kernel needs, and
 /// the caller gets NCHW.
 void verify_layouts(const Function &fn, const ValueNames &names, const std::function<void(const Value *, std::string)> &report) {
-  const auto &body = fn.body();
   auto name = [](Layout l) { return l == Layout::Blocked ? "blocked" : "NCHW"; };
-  for (size_t i = 0; i < body.size();) {
-    size_t end = i + 1; // the kernel: a region, or one value
-    while (body[i]->region && end < body.size() && body[end]->region == body[i]->region) ++end;
-    const Value &first = *body[i], &root = *body[end - 1];
-    for (size_t k = i; k < end; ++k) {
-      const Value *v = body[k];
+  for (std::span<Value *const> kernel : kernel_spans(fn)) {
+    const Value &first = *kernel.front(), &root = *kernel.back();
+    for (const Value *v : kernel) {
       if (v->layout == Layout::Blocked && !blockable(v->type))
         report(v, fmt::format("a {} value cannot be stored blocked (f32 images with channels a multiple of {} only)", v->type.str(),
                               kLayoutChannelMultiple));
@@ -32,16 +28,13 @@ void verify_layouts(const Function &fn, const ValueNames &names, const std::func
       if (keeps_input_layout(v->op) && v->layout != v->operands[0]->layout) report(v, "its result is stored in another layout than its input");
       for (size_t o = 0; o < v->operands.size(); ++o) {
         const Value *operand = v->operands[o];
-        if (std::find(body.begin() + static_cast<std::ptrdiff_t>(i), body.begin() + static_cast<std::ptrdiff_t>(end), operand) !=
-            body.begin() + static_cast<std::ptrdiff_t>(end))
-          continue;
+        if (std::find(kernel.begin(), kernel.end(), operand) != kernel.end()) continue; // computed in the same kernel
         LayoutNeed need = layout_need(first, root, *v, o);
         if (need != LayoutNeed::Any && (need == LayoutNeed::Blocked) != (operand->layout == Layout::Blocked))
           report(v, fmt::format("reads {} stored {} where it needs {}", names[operand], name(operand->layout),
                                 need == LayoutNeed::Blocked ? "blocked" : "NCHW"));
       }
     }
-    i = end;
   }
   for (const FunctionResult &r : fn.results())
     if (r.value && r.value->layout == Layout::Blocked) report(r.value, fmt::format("result '{}' is stored blocked", r.name));

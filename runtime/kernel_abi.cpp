@@ -143,6 +143,9 @@ int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block()
 } // namespace
 #define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                               \
+  static NNCC_VECTOR_CLONES void channel_sums_##suffix(nncc::loops::NormShape s, const T *x, T *sums) {                                 \
+    nncc::loops::channel_sums(s, x, sums);                                                                                              \
+  }                                                                                                                                     \
   static NNCC_VECTOR_CLONES void batch_stats_##suffix(nncc::loops::NormShape s, const T *x, T *stats) {                                  \
     nncc::loops::batch_stats(s, x, stats);                                                                                              \
   }                                                                                                                                     \
@@ -157,6 +160,9 @@ int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block()
   static NNCC_VECTOR_CLONES void batch_norm_grad_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,               \
                                                           const T *gamma, const T *dy, const T *sums, T *dx) {                          \
     nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, sums, dx);                                                                \
+  }                                                                                                                                     \
+  extern "C" void nncc_rt_channel_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *sums) {   \
+    channel_sums_##suffix({n, c, inner, lanes(blocked)}, x, sums);                                                                      \
   }                                                                                                                                     \
   extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *stats) {                      \
     batch_stats_##suffix({n, c, inner, lanes(blocked)}, x, stats);                                                                                      \

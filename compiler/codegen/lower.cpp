@@ -131,6 +131,9 @@ private:
     };
     auto pool_kind = [&](bool max) { return b_.getInt32(max ? NNCC_POOL_MAX : NNCC_POOL_AVG); };
     llvm::Module &m = mc_.module;
+    if (v.op == ir::OpKind::SumTo) // a blocked image's channel sums (ir/layout.h)
+      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_channel_sums_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_channel_sums_f32),
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), operand(0), buffer(&v)});
     switch (v.op) {
     case ir::OpKind::Matmul: return call_matmul(kernel.values);
     case ir::OpKind::Conv2d: {

@@ -28,17 +28,10 @@ using ir::Layout;
 using ir::OpKind;
 using ir::Value;
 
-
 class LayoutPlanner {
 public:
   explicit LayoutPlanner(ir::Function &fn) : fn_(fn) {
-    const auto &body = fn.body();
-    for (size_t i = 0; i < body.size();) { // a kernel: a fused region, or one value
-      size_t end = i + 1;
-      while (body[i]->region && end < body.size() && body[end]->region == body[i]->region) ++end;
-      kernels_.emplace_back(body.begin() + static_cast<std::ptrdiff_t>(i), body.begin() + static_cast<std::ptrdiff_t>(end));
-      i = end;
-    }
+    for (std::span<Value *const> k : ir::kernel_spans(fn)) kernels_.emplace_back(k.begin(), k.end());
     for (const ir::FunctionResult &r : fn.results()) results_.insert(r.value);
   }
 

@@ -120,10 +120,37 @@ template <int B, typename T> NNCC_INLINE void grad_sums(const NormShape &s, cons
   }
 }
 
+template <int B, typename T> NNCC_INLINE void sums(const NormShape &s, const T *x, T *out) {
+  for (int64_t block = 0; block < s.c / B; ++block) {
+    std::array<double, B> total{};
+    for (int64_t i = 0; i < s.n; ++i) {
+      const T *xs = x + slab<B>(s, i, block);
+      std::array<T, B> partial{};
+      for (int64_t j = 0; j < s.inner; ++j)
+        for (int l = 0; l < B; ++l) partial[l] += xs[j * B + l];
+      for (int l = 0; l < B; ++l) total[l] += as_double(partial[l]);
+    }
+    for (int l = 0; l < B; ++l) out[block * B + l] = static_cast<T>(total[l]);
+  }
+}
+
 /// Dispatches a pass on the batch's block size.
 #define NNCC_BLOCKED(pass, ...) (s.lanes == 16 ? blocked::pass<16>(__VA_ARGS__) : blocked::pass<8>(__VA_ARGS__))
 
 } // namespace blocked
+
+/// out[ch] = the sum of channel ch (a convolution bias's gradient).
+template <typename T> NNCC_INLINE void channel_sums(const NormShape &s, const T *x, T *out) {
+  if (s.lanes > 1) return NNCC_BLOCKED(sums, s, x, out);
+  for (int64_t ch = 0; ch < s.c; ++ch) {
+    double total = 0;
+    for (int64_t i = 0; i < s.n; ++i) {
+      const T *row = x + s.row(i, ch);
+      total += lane_sum<T>(s.inner, [&](int64_t j) NNCC_INLINE_LAMBDA { return row[j]; });
+    }
+    out[ch] = static_cast<T>(total);
+  }
+}
 
 /// stats[0..c) = each channel's mean, stats[c..2c) = its biased variance,
 /// in one pass: sums of x - K and (x - K)^2 with K the channel's first
