@@ -5,13 +5,14 @@
 //
 // A convolution (forward, or backward to its input) writes its result
 // blocked when it has a multiple of 16 channels; a pooling, a batch norm
-// (and their gradients) keep the layout of their x; an elementwise
-// kernel (a relu's mask in the backward pass, an optimizer-free chain)
-// stays blocked when every full-size operand it reads is blocked and the
-// rest are scalars, since it walks all of them in the same order. Every
-// other reader — reshapes, reductions, matmuls, the caller — sees NCHW: a relayout is inserted before its kernel (shared by
-// later readers), and a blocked result is relaid before it is returned.
-// Runs after fuse (kernels are known) and before plan_memory.
+// (and their gradients) keep the layout of their x; an elementwise kernel
+// (relu's mask in the backward pass, say) stays blocked when every
+// full-size operand it reads is blocked and the rest are scalars, since it
+// walks all of them in the same order. What each op reads in which layout
+// is in ir/layout.h: a reader that needs the other one — reshapes,
+// reductions, matmuls — gets a relayout inserted before its kernel
+// (shared by later readers), and a blocked result is relaid before it is
+// returned. Runs after fuse (kernels are known) and before plan_memory.
 #include "compiler/passes/pass_registry.h"
 #include "ir/layout.h"
 
@@ -66,6 +67,7 @@ private:
     // A region whose inner value is returned stores it in the caller's order.
     for (Value *m : std::span(k).first(k.size() - 1))
       if (results_.count(m)) return Layout::Plain;
+    if (first.op == OpKind::Relayout) return first.layout; // placed by an earlier run
     if (first.op == OpKind::Conv2d || first.op == OpKind::Conv2dGradInput) return Layout::Blocked;
     if (ir::keeps_input_layout(first.op)) return first.operands[0]->layout;
     bool elementwise = std::all_of(k.begin(), k.end(), [](const Value *m) {

@@ -24,9 +24,9 @@ struct ImagePrimitives::Engine {
 
 /// A primitive and its arguments, in the order a call passes their
 /// pointers. An argument the primitive wants in another layout than the
-/// caller's NCHW (oneDNN's blocked formats run convolutions several times
-/// faster) has a buffer of its own and a reorder into it (an input) or out
-/// of it (an output).
+/// caller's (the weights, always OIHW; an image the compiler left NCHW) has
+/// a buffer of its own and a reorder into it (an input) or out of it (an
+/// output).
 struct ImagePrimitives::Primitive {
   struct Arg {
     int id;
@@ -46,7 +46,7 @@ using dims = dnnl::memory::dims;
 using md = dnnl::memory::desc;
 constexpr auto f32 = dnnl::memory::data_type::f32;
 
-using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
+using Numbers = ImagePrimitives::Numbers;
 
 Numbers numbers(const nncc_conv_shape &s) {
   Numbers a;
@@ -123,7 +123,7 @@ ImagePrimitives::~ImagePrimitives() = default;
 std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &key) {
   auto [call, geometry, with_bias, activation] = key;
   nncc_conv_shape s = shape_of(geometry);
-  Geometry plain(s, false), g(s, true);
+  Geometry caller(s, false), g(s, true);
   const dnnl::engine &e = engine_->engine;
   auto p = std::make_unique<Primitive>();
   // Argument `id`: the caller's `user` layout, the primitive's `inner` one.
@@ -143,19 +143,19 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
     case Call::Conv: {
       auto pd = g.forward(e, with_bias, activation);
       p->primitive = dnnl::convolution_forward(pd);
-      bind(DNNL_ARG_SRC, plain.src, pd.src_desc(), false);
-      bind(DNNL_ARG_WEIGHTS, plain.weights, pd.weights_desc(), false);
-      bind(DNNL_ARG_DST, plain.dst, pd.dst_desc(), true);
-      if (with_bias) bind(DNNL_ARG_BIAS, plain.bias, pd.bias_desc(), false);
+      bind(DNNL_ARG_SRC, caller.src, pd.src_desc(), false);
+      bind(DNNL_ARG_WEIGHTS, caller.weights, pd.weights_desc(), false);
+      bind(DNNL_ARG_DST, caller.dst, pd.dst_desc(), true);
+      if (with_bias) bind(DNNL_ARG_BIAS, caller.bias, pd.bias_desc(), false);
       break;
     }
     case Call::ConvGradInput: {
       dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.src, g.weights, g.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
       dnnl::convolution_backward_data::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
       p->primitive = dnnl::convolution_backward_data(pd);
-      bind(DNNL_ARG_WEIGHTS, plain.weights, pd.weights_desc(), false);
-      bind(DNNL_ARG_DIFF_DST, plain.dst, pd.diff_dst_desc(), false);
-      bind(DNNL_ARG_DIFF_SRC, plain.src, pd.diff_src_desc(), true);
+      bind(DNNL_ARG_WEIGHTS, caller.weights, pd.weights_desc(), false);
+      bind(DNNL_ARG_DIFF_DST, caller.dst, pd.diff_dst_desc(), false);
+      bind(DNNL_ARG_DIFF_SRC, caller.src, pd.diff_src_desc(), true);
       break;
     }
     case Call::ConvGradWeight: {
@@ -163,35 +163,35 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
                                                  g.pad_r);
       dnnl::convolution_backward_weights::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
       p->primitive = dnnl::convolution_backward_weights(pd);
-      bind(DNNL_ARG_SRC, plain.src, pd.src_desc(), false);
-      bind(DNNL_ARG_DIFF_DST, plain.dst, pd.diff_dst_desc(), false);
-      bind(DNNL_ARG_DIFF_WEIGHTS, plain.weights, pd.diff_weights_desc(), true);
+      bind(DNNL_ARG_SRC, caller.src, pd.src_desc(), false);
+      bind(DNNL_ARG_DIFF_DST, caller.dst, pd.diff_dst_desc(), false);
+      bind(DNNL_ARG_DIFF_WEIGHTS, caller.weights, pd.diff_weights_desc(), true);
       break;
     }
     case Call::MaxPool:
     case Call::AvgPool: { // with_bias: training (max pooling keeps its workspace)
-      auto pd = pool_forward(call == Call::MaxPool, with_bias, plain, e);
+      auto pd = pool_forward(call == Call::MaxPool, with_bias, caller, e);
       p->primitive = dnnl::pooling_forward(pd);
-      bind(DNNL_ARG_SRC, plain.src, plain.src, false);
-      bind(DNNL_ARG_DST, plain.dst, plain.dst, true);
+      bind(DNNL_ARG_SRC, caller.src, caller.src, false);
+      bind(DNNL_ARG_DST, caller.dst, caller.dst, true);
       p->workspace = pd.workspace_desc();
       break;
     }
     case Call::MaxPoolGrad:
     case Call::AvgPoolGrad: {
       bool max = call == Call::MaxPoolGrad;
-      dnnl::pooling_backward::desc d(max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding, plain.src, plain.dst,
+      dnnl::pooling_backward::desc d(max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_include_padding, caller.src, caller.dst,
                                      g.strides, g.kernel, g.pad_l, g.pad_r);
-      p->primitive = dnnl::pooling_backward({d, e, pool_forward(max, true, plain, e)});
-      bind(DNNL_ARG_DIFF_DST, plain.dst, plain.dst, false);
-      bind(DNNL_ARG_DIFF_SRC, plain.src, plain.src, true);
+      p->primitive = dnnl::pooling_backward({d, e, pool_forward(max, true, caller, e)});
+      bind(DNNL_ARG_DIFF_DST, caller.dst, caller.dst, false);
+      bind(DNNL_ARG_DIFF_SRC, caller.src, caller.src, true);
       break;
     }
     case Call::Relayout: {
-      dnnl::memory from(plain.src, e, DNNL_MEMORY_NONE), to(plain.dst, e, DNNL_MEMORY_NONE);
+      dnnl::memory from(caller.src, e, DNNL_MEMORY_NONE), to(caller.dst, e, DNNL_MEMORY_NONE);
       p->primitive = dnnl::reorder(from, to);
-      bind(DNNL_ARG_FROM, plain.src, plain.src, false);
-      bind(DNNL_ARG_TO, plain.dst, plain.dst, true);
+      bind(DNNL_ARG_FROM, caller.src, caller.src, false);
+      bind(DNNL_ARG_TO, caller.dst, caller.dst, true);
       break;
     }
     }

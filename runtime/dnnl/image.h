@@ -35,9 +35,11 @@ public:
   /// y = x in the other layout (s: n, c, h, w and which side is blocked).
   void relayout(int site, const nncc_conv_shape &s, const float *x, float *y);
 
+  /// An nncc_conv_shape as its numbers (the cache's key).
+  using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
+
 private:
   enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad, Relayout };
-  using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
   // The call, the numbers of the geometry, bias present (pools: training), activation.
   using Key = std::tuple<Call, Numbers, bool, int>;
   struct Primitive;
