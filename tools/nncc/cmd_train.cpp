@@ -1,6 +1,7 @@
 // nncc train FILE.nn --data SPEC [--test SPEC] [--epochs E] [--batch B]
-//   [--seed S] [--lr X] [--threads T] [--save CKPT] [--resume CKPT]
-//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD]
+//   [--seed S] [--lr X] [--schedule constant|cosine] [--threads T]
+//   [--save CKPT] [--resume CKPT] [--log metrics.csv] [--plot loss.svg]
+//   [--scale F] [--bind INPUT=FIELD]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
 // last partial batch included, a progress bar on a terminal, one line per
 // epoch with train loss and (with test data) test loss and accuracy.
@@ -13,6 +14,7 @@
 #include "tools/nncc/data_options.h"
 #include "tools/nncc/evaluation.h"
 #include "tools/nncc/interrupt.h"
+#include "tools/nncc/lr_schedule.h"
 #include "tools/nncc/svg_plot.h"
 
 #include <chrono>
@@ -53,11 +55,14 @@ struct Position {
   double loss_sum = 0;                     // sum of sample losses so far in that epoch
   uint64_t seed = 0;
   int64_t batch = 0;
+  double base_lr = 0;               // the lr a schedule starts from (0: not recorded)
+  std::string schedule = "constant"; // --schedule of the run
 
   std::map<std::string, std::string> metadata() const {
     return {{"train.epochs_done", std::to_string(epochs_done)}, {"train.steps_done", std::to_string(steps_done)},
             {"train.loss_sum", fmt::format("{}", loss_sum)},     {"train.seed", std::to_string(seed)},
-            {"train.batch", std::to_string(batch)}};
+            {"train.batch", std::to_string(batch)},           {"train.base_lr", fmt::format("{}", base_lr)},
+            {"train.schedule", schedule}};
   }
 
   static Position from(const std::map<std::string, std::string> &m, const std::string &path) {
@@ -68,6 +73,8 @@ struct Position {
       p.loss_sum = std::stod(m.at("train.loss_sum"));
       p.seed = std::stoull(m.at("train.seed"));
       p.batch = std::stoll(m.at("train.batch"));
+      if (auto base = m.find("train.base_lr"); base != m.end()) p.base_lr = std::stod(base->second);
+      if (auto schedule = m.find("train.schedule"); schedule != m.end()) p.schedule = schedule->second;
     } catch (const std::exception &) {
       throw Error(fmt::format("checkpoint '{}' has no training position (train.* metadata): it was not written by nncc train", path));
     }
@@ -82,12 +89,15 @@ struct Options {
   int64_t batch = 64;
   uint64_t seed = 0;
   double lr = 0;
-  bool seed_given = false, batch_given = false;
+  std::string schedule_name = "constant";
+  LrSchedule schedule = LrSchedule::Constant;
+  bool seed_given = false, batch_given = false, schedule_given = false;
 };
 
-/// --resume: loads the checkpoint and returns where to continue; seed and
-/// batch come from the checkpoint unless given, and must match it when the
-/// run stopped inside an epoch (the shuffled order depends on both).
+/// --resume: loads the checkpoint and returns where to continue; seed, batch
+/// and lr schedule come from the checkpoint unless given, and seed and batch
+/// must match it when the run stopped inside an epoch (the shuffled order
+/// depends on both).
 Position resume(Session &s, Options &opt) {
   Position p = Position::from(s.load(opt.resume), opt.resume);
   bool mid_epoch = p.steps_done > 0;
@@ -97,6 +107,7 @@ Position resume(Session &s, Options &opt) {
     throw Error(fmt::format("'{}' stopped inside epoch {} with --batch {}: resume with the same batch", opt.resume, p.epochs_done + 1, p.batch));
   if (!opt.seed_given) opt.seed = p.seed;
   if (!opt.batch_given) opt.batch = p.batch;
+  if (!opt.schedule_given && lr_schedule_names().contains(p.schedule)) opt.schedule_name = p.schedule;
   return p;
 }
 
@@ -132,8 +143,12 @@ Session open_session(Model &model, Options &opt, Position &at) {
       s.load(opt.resume);
     }
   }
-  at.seed = opt.seed, at.batch = opt.batch;
+  at.seed = opt.seed, at.batch = opt.batch, at.schedule = opt.schedule_name;
+  opt.schedule = lr_schedule_names().at(opt.schedule_name);
   if (opt.lr > 0) s.set_lr(opt.lr);
+  // A resumed schedule goes on from the base it started with, not from the
+  // decayed lr the checkpoint holds.
+  at.base_lr = opt.lr > 0 ? opt.lr : at.base_lr > 0 ? at.base_lr : s.lr();
   return s;
 }
 
@@ -160,8 +175,9 @@ public:
   }
 
   int run() {
-    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}\n", name_, data_.train.name, data_.train.rows,
-               data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "");
+    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}\n", name_, data_.train.name, data_.train.rows,
+               data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "",
+               scheduled() ? fmt::format(", cosine lr from {:.4g}", at_.base_lr) : "");
     if (!opt_.resume.empty())
       fmt::print("resumed from {} at epoch {}, step {} (train step {})\n", opt_.resume, at_.epochs_done + 1, at_.steps_done, session_.step());
     auto start = Clock::now();
@@ -199,6 +215,7 @@ private:
     bar_.start_epoch();
     std::vector<int64_t> order = shuffled(data_.train.rows, opt_.seed, static_cast<uint64_t>(epoch));
     for (int64_t step = at_.steps_done; step < steps_; ++step) {
+      if (scheduled()) session_.set_lr(lr_at(epoch - 1, step));
       int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
       double loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
       at_.loss_sum += loss * static_cast<double>(n);
@@ -214,11 +231,17 @@ private:
     return true;
   }
 
+  bool scheduled() const { return opt_.schedule != LrSchedule::Constant; }
+  double lr_at(int64_t epochs_done, int64_t step) const {
+    return scheduled_lr(opt_.schedule, at_.base_lr, epochs_done * steps_ + step, opt_.epochs * steps_);
+  }
+
   /// The epoch's line (train loss; test loss and accuracy), the log, the curves.
   void end_epoch(int epoch, double seconds) {
     double train_loss = at_.loss_sum / static_cast<double>(data_.train.rows);
-    at_ = {epoch, 0, 0, at_.seed, at_.batch};
+    at_.epochs_done = epoch, at_.steps_done = 0, at_.loss_sum = 0;
     std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt_.epochs, train_loss);
+    if (scheduled()) line += fmt::format("  next_lr {:.4g}", lr_at(epoch, 0));
     Evaluation t;
     if (data_.test) {
       t = evaluate(session_, *test_binding_, *data_.test, scores_);
@@ -276,14 +299,18 @@ void add_train_command(CLI::App &app, int &status) {
   auto *batch = cmd->add_option("--batch", opt->batch, "samples per step (the last batch may be smaller)")->capture_default_str()->check(CLI::PositiveNumber);
   auto *seed = cmd->add_option("--seed", opt->seed, "seed of the initial params, shuffling and dropout")->capture_default_str();
   cmd->add_option("--lr", opt->lr, "learning rate (default: the model file's, or the checkpoint's)")->check(CLI::PositiveNumber);
+  auto *schedule = cmd->add_option("--schedule", opt->schedule_name, "lr schedule: constant, or cosine (from the lr to 0 over all steps, set before each step)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(lr_schedule_names()));
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--save", opt->save, "write a safetensors checkpoint at the end (also after Ctrl-C)");
   cmd->add_option("--resume", opt->resume, "continue from a checkpoint written by nncc train --save");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV (appended to when resuming)");
   cmd->add_option("--plot", opt->plot, "write the loss and accuracy curves as an SVG image");
-  cmd->callback([opt, batch, seed, &status] {
+  cmd->callback([opt, batch, seed, schedule, &status] {
     opt->seed_given = seed->count() > 0;
     opt->batch_given = batch->count() > 0;
+    opt->schedule_given = schedule->count() > 0;
     CompiledFile file;
     ir::Module *trainable = compile_trainable(opt->path, file, "train");
     if (!trainable) {
