@@ -7,6 +7,7 @@
 #include "nncc/batch_norm_loops.hpp"
 #include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
+#include "max_pool_blocked.h"
 
 #include <exception>
 #include <fmt/format.h>
@@ -48,22 +49,28 @@ extern "C" void nncc_rt_matmul_f64(void *, int32_t, int32_t flags, const double 
 }
 
 namespace {
-/// Runs a oneDNN call; when it fails, records why and computes the result
-/// with the plain loops instead (the Session then reports the error).
-template <typename Call, typename Fallback> void with_fallback(CallContext &c, const char *what, Call call, Fallback fallback) {
+/// Runs a oneDNN call on images of shape s; when it fails, records why and
+/// computes the result with the plain loops instead (the Session then
+/// reports the error). The loops know NCHW only: with a blocked side the
+/// failed call's result is left alone (the step fails either way).
+template <typename Call, typename Fallback>
+void with_fallback(CallContext &c, const char *what, const nncc_conv_shape &s, Call call, Fallback fallback) {
   try {
     call();
   } catch (const std::exception &e) {
     record(c, fmt::format("{}: {}", what, e.what()));
-    fallback();
+    if (s.layout == 0) fallback();
   }
 }
+
+/// Both sides channel-blocked: how the layouts pass stores a pooling's images when it blocks them.
+bool blocked_image(const nncc_conv_shape &s) { return s.layout == (NNCC_INPUT_BLOCKED | NNCC_OUTPUT_BLOCKED); }
 } // namespace
 
 extern "C" void nncc_rt_conv2d_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *x, const float *w, const float *bias,
                                    float *y, int32_t activation) {
   CallContext &c = context(ctx);
-  with_fallback(c, "conv2d", [&] { c.image.conv2d(site, *s, x, w, bias, y, activation); }, [&] {
+  with_fallback(c, "conv2d", *s, [&] { c.image.conv2d(site, *s, x, w, bias, y, activation); }, [&] {
     nncc::loops::conv2d(*s, x, w, bias, y);
     nncc::loops::apply_activation(activation, y, s->n * s->o * s->oh * s->ow);
   });
@@ -77,7 +84,7 @@ extern "C" void nncc_rt_conv2d_f64(void *, int32_t, const nncc_conv_shape *s, co
 
 extern "C" void nncc_rt_conv2d_grad_input_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *w, const float *dy, float *dx) {
   CallContext &c = context(ctx);
-  with_fallback(c, "conv2d backward (input)", [&] { c.image.conv2d_grad_input(site, *s, w, dy, dx); },
+  with_fallback(c, "conv2d backward (input)", *s, [&] { c.image.conv2d_grad_input(site, *s, w, dy, dx); },
                 [&] { nncc::loops::conv2d_grad_input(*s, w, dy, dx); });
 }
 
@@ -87,7 +94,7 @@ extern "C" void nncc_rt_conv2d_grad_input_f64(void *, int32_t, const nncc_conv_s
 
 extern "C" void nncc_rt_conv2d_grad_weight_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *x, const float *dy, float *dw) {
   CallContext &c = context(ctx);
-  with_fallback(c, "conv2d backward (weights)", [&] { c.image.conv2d_grad_weight(site, *s, x, dy, dw); },
+  with_fallback(c, "conv2d backward (weights)", *s, [&] { c.image.conv2d_grad_weight(site, *s, x, dy, dw); },
                 [&] { nncc::loops::conv2d_grad_weight(*s, x, dy, dw); });
 }
 
@@ -97,8 +104,9 @@ extern "C" void nncc_rt_conv2d_grad_weight_f64(void *, int32_t, const nncc_conv_
 
 extern "C" void nncc_rt_pool2d_f32(void *ctx, int32_t site, int32_t kind, int32_t training, const nncc_conv_shape *s, const float *x,
                                    float *y) {
+  if (kind == NNCC_POOL_MAX && blocked_image(*s)) return nncc::runtime::max_pool2d_blocked(*s, nncc::runtime::channel_block(), x, y);
   CallContext &c = context(ctx);
-  with_fallback(c, "pooling", [&] { c.image.pool2d(site, kind, *s, x, y, training != 0); }, [&] { nncc::loops::pool2d(kind, *s, x, y); });
+  with_fallback(c, "pooling", *s, [&] { c.image.pool2d(site, kind, *s, x, y, training != 0); }, [&] { nncc::loops::pool2d(kind, *s, x, y); });
 }
 
 extern "C" void nncc_rt_pool2d_f64(void *, int32_t, int32_t kind, int32_t, const nncc_conv_shape *s, const double *x, double *y) {
@@ -107,8 +115,9 @@ extern "C" void nncc_rt_pool2d_f64(void *, int32_t, int32_t kind, int32_t, const
 
 extern "C" void nncc_rt_pool2d_grad_f32(void *ctx, int32_t site, int32_t kind, int32_t forward_site, const nncc_conv_shape *s, const float *x,
                                         const float *dy, float *dx) {
+  if (kind == NNCC_POOL_MAX && blocked_image(*s)) return nncc::runtime::max_pool2d_grad_blocked(*s, nncc::runtime::channel_block(), x, dy, dx);
   CallContext &c = context(ctx);
-  with_fallback(c, "pooling backward", [&] { c.image.pool2d_grad(site, kind, forward_site, *s, x, dy, dx); },
+  with_fallback(c, "pooling backward", *s, [&] { c.image.pool2d_grad(site, kind, forward_site, *s, x, dy, dx); },
                 [&] { nncc::loops::pool2d_grad(kind, *s, x, dy, dx); });
 }
 

@@ -96,6 +96,12 @@ inline const OpCase kForwardOpCases[] = {
                                       " param W1 : f64[16, 3, 3, 3]\n param b1 : f64[16, 1, 1]\n param W2 : f64[16, 16, 1, 1]\n"
                                       " h = max_pool2d(relu(conv2d(x, W1, padding = 1) + b1), 2)\n"
                                       " loss sum(conv2d(h, W2) * h * t) + sum(flatten(avg_pool2d(h * h, 3)) * u)"},
+    // Max pooling of blocked images (the runtime's own loops): windows that
+    // overlap, pad, leave rows out; relu's zeros make ties (the first max
+    // takes the gradient).
+    {"blocked max pooling", "input x : f64[2, 3, 7, 7]\n input t : f64[2, 16, 4, 4]\n input u : f64[2, 16, 6, 3]\n"
+                            " param W : f64[16, 3, 3, 3]\n r = relu(conv2d(x, W, padding = 1))\n"
+                            " loss sum(max_pool2d(r, 3, stride = 2, padding = 1) * t) + sum(max_pool2d(r, 2, stride = [1, 2]) * u)"},
     {"a blocked image returned", "input x : f64[N, 1, 4, 4]\n param W : f64[16, 1, 3, 3]\n h = relu(conv2d(x, W, padding = 1))\n"
                                  " output h\n loss sum(square(h))"},
     {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"
