@@ -65,6 +65,7 @@ enum : unsigned {
   STRIDED_OPERANDS = 1u << 7,      // reads a transposed operand through strides (no copy)
   TAKES_EPILOGUE = 1u << 8,        // a primitive that adds a bias along axis 1 and applies an activation in the same call
   MODE_SELECT = 1u << 9,           // operand 0 in training, operand 1 in inference (a batch norm's batch or running statistics)
+  TAKES_RELU = 1u << 10,           // a primitive that applies a relu to its result in the same pass (batch norm's affine pass)
 
 };
 }

@@ -159,8 +159,8 @@ int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block()
     nncc::loops::batch_stats(s, x, stats);                                                                                              \
   }                                                                                                                                     \
   static NNCC_VECTOR_CLONES void batch_norm_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats, const T *gamma,    \
-                                                     const T *beta, T *y) {                                                             \
-    nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, y);                                                                          \
+                                                     const T *beta, bool relu, T *y) {                                                  \
+    nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, relu, y);                                                                          \
   }                                                                                                                                     \
   static NNCC_VECTOR_CLONES void batch_norm_grad_sums_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,          \
                                                                const T *dy, T *sums) {                                                  \
@@ -177,8 +177,8 @@ int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block()
     batch_stats_##suffix({n, c, inner, lanes(blocked)}, x, stats);                                                                                      \
   }                                                                                                                                     \
   extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,        \
-                                              const T *gamma, const T *beta, T *y) {                                                   \
-    batch_norm_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, beta, y);                                                                  \
+                                              const T *gamma, const T *beta, int32_t relu, T *y) {                                     \
+    batch_norm_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, beta, relu != 0, y);                                                                  \
   }                                                                                                                                     \
   extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x,            \
                                                         const T *stats, const T *dy, T *sums) {                                         \

@@ -102,6 +102,10 @@ inline const OpCase kForwardOpCases[] = {
     {"blocked max pooling", "input x : f64[2, 3, 7, 7]\n input t : f64[2, 16, 4, 4]\n input u : f64[2, 16, 6, 3]\n"
                             " param W : f64[16, 3, 3, 3]\n r = relu(conv2d(x, W, padding = 1))\n"
                             " loss sum(max_pool2d(r, 3, stride = 2, padding = 1) * t) + sum(max_pool2d(r, 2, stride = [1, 2]) * u)"},
+    // A batch norm's relu fused into its pass (plain: 3 channels; blocked: 16).
+    {"batch norm with its relu", "input x : f64[4, 3, 5, 5]\n input t : f64[4, 3, 5, 5]\n input u : f64[4, 16, 5, 5]\n"
+                                 " param g : f64[3]\n param b : f64[3]\n param W : f64[16, 3, 1, 1]\n param g2 : f64[16]\n param b2 : f64[16]\n"
+                                 " loss sum(relu(batch_norm(x, g, b)) * t) + sum(relu(batch_norm(conv2d(x, W), g2, b2)) * u)"},
     {"a blocked image returned", "input x : f64[N, 1, 4, 4]\n param W : f64[16, 1, 3, 3]\n h = relu(conv2d(x, W, padding = 1))\n"
                                  " output h\n loss sum(square(h))"},
     {"labels reshaped", "input x : f64[6, 4]\n input y : i32[2, 3]\n param W : f64[4, 3]\n"

@@ -170,9 +170,12 @@ private:
     case ir::OpKind::BatchStats:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_stats_f32),
                   {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), operand(0), buffer(&v)});
-    case ir::OpKind::BatchNormTrain:
+    case ir::OpKind::BatchNormTrain: { // its relu (fuse.cpp) in the same pass
+      int32_t relu = epilogue(kernel.values).second == NNCC_ACTIVATION_RELU;
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_f32),
-                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), operand(3), buffer(&v)});
+                  {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), operand(3),
+                   b_.getInt32(static_cast<uint32_t>(relu)), buffer(&root)});
+    }
     case ir::OpKind::BatchNormGradSums:
       return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_batch_norm_grad_sums_f32),
                   {ctx_, norm_n(v), norm_c(v), norm_inner(v), norm_blocked(v), eps(v), operand(0), operand(1), operand(2), buffer(&v)});

@@ -487,7 +487,7 @@ Tensor primitive_op(const OpCall &c) {
   case OpKind::Relayout: return c.x(0); // the interpreter stores every tensor plain
   case OpKind::BatchStats: return batch_norm_op(c, [&](const loops::NormShape &s, double *stats) { loops::batch_stats(s, in(0), stats); });
   case OpKind::BatchNormTrain:
-    return batch_norm_op(c, [&](const loops::NormShape &s, double *y) { loops::batch_norm(s, eps(), in(0), in(1), in(2), in(3), y); });
+    return batch_norm_op(c, [&](const loops::NormShape &s, double *y) { loops::batch_norm(s, eps(), in(0), in(1), in(2), in(3), /*relu=*/false, y); });
   case OpKind::BatchNormGradSums:
     return batch_norm_op(c, [&](const loops::NormShape &s, double *sums) { loops::batch_norm_grad_sums(s, eps(), in(0), in(1), in(2), sums); });
   case OpKind::BatchNormGrad:

@@ -2,7 +2,8 @@
 // kernel each, so intermediate values stay in registers instead of memory:
 //  - matmul-epilogue: a matmul or a convolution, the bias added along its
 //    columns or channels and a relu, tanh or sigmoid after it become one
-//    oneDNN call (bias + eltwise post-op);
+//    oneDNN call (bias + eltwise post-op); a batch norm in training and a
+//    relu after it, one pass of the runtime's loops;
 //  - elementwise-loop: a chain of elementwise ops of one type whose
 //    intermediate values nothing else reads is one loop (the Adam update of
 //    a param, relu's backward mask and product, ...); values of the chain
@@ -37,7 +38,7 @@ public:
 
   void run() {
     for (Value *v : fn_.body())
-      if (v->info().has(ir::opflag::TAKES_EPILOGUE)) fuse_epilogue(v);
+      if (v->info().has(ir::opflag::TAKES_EPILOGUE) || v->info().has(ir::opflag::TAKES_RELU)) fuse_epilogue(v);
     const auto &body = fn_.body();
     for (auto it = body.rbegin(); it != body.rend(); ++it) {
       Value *v = *it;
@@ -124,11 +125,13 @@ private:
     if (mm->type.rank() < 2 || region_.count(mm)) return;
     std::vector<Value *> members{mm};
     Value *last = mm;
-    if (const Value *u = epilogue_user(last, mm, /*bias=*/true)) {
+    bool relu_only = !mm->info().has(ir::opflag::TAKES_EPILOGUE);
+    if (const Value *u = relu_only ? nullptr : epilogue_user(last, mm, /*bias=*/true)) {
       const Value *bias = u->operands[0] == last ? u->operands[1] : u->operands[0];
       if (is_channel_bias(bias->type.shape, mm->type.shape) && bias != last) members.push_back(last = const_cast<Value *>(u));
     }
-    if (const Value *u = epilogue_user(last, mm, /*bias=*/false)) members.push_back(const_cast<Value *>(u));
+    if (const Value *u = epilogue_user(last, mm, /*bias=*/false); u && (!relu_only || u->info().epilogue == ir::Epilogue::Relu))
+      members.push_back(const_cast<Value *>(u));
     const Value *root = members.back();
     close(open(std::move(members), root), "matmul-epilogue");
   }

@@ -85,8 +85,8 @@ template <int B, typename T> NNCC_INLINE void batch_stats(const NormShape &s, co
 
 /// One slab of `affine`: the B lanes of every position at once. The
 /// pointers never overlap (primitives never write in place), which
-/// __restrict tells the vectorizer.
-template <int B, bool with_q, typename T>
+/// __restrict tells the vectorizer. `relu`: max(·, 0) in the same pass.
+template <int B, bool with_q, bool relu, typename T>
 NNCC_INLINE void affine_slab(int64_t inner, const std::array<std::array<T, B>, 4> &t, const T *__restrict p, const T *__restrict q,
                              T *__restrict out) {
   for (int64_t j = 0; j < inner; ++j)
@@ -94,22 +94,24 @@ NNCC_INLINE void affine_slab(int64_t inner, const std::array<std::array<T, B>, 4
       int64_t e = j * B + l;
       T v = t[0][l] * (p[e] - t[3][l]) + t[2][l];
       if constexpr (with_q) v += t[1][l] * q[e];
+      if constexpr (relu) v = v > T(0) ? v : T(0);
       out[e] = v;
     }
 }
 
 /// out = a * (p - m) + b * q + c per channel (a, b, c, m: [c] arrays; q
-/// null: no b term).
+/// null: no b term), then relu'd when asked (a batch norm's fused relu).
 template <int B, typename T>
-NNCC_INLINE void affine(const NormShape &s, const std::vector<double> *coef, const T *p, const T *q, T *out) {
+NNCC_INLINE void affine(const NormShape &s, const std::vector<double> *coef, const T *p, const T *q, bool relu, T *out) {
   for (int64_t block = 0; block < s.c / B; ++block) {
     std::array<std::array<T, B>, 4> t; // a, b, c, m
     for (size_t k = 0; k < 4; ++k)
       for (int l = 0; l < B; ++l) t[k][l] = static_cast<T>(coef[k][static_cast<size_t>(block * B + l)]);
     for (int64_t i = 0; i < s.n; ++i) {
       int64_t at = slab<B>(s, i, block);
-      if (q) affine_slab<B, true>(s.inner, t, p + at, q + at, out + at);
-      else affine_slab<B, false>(s.inner, t, p + at, q, out + at);
+      if (q) affine_slab<B, true, false>(s.inner, t, p + at, q + at, out + at);
+      else if (relu) affine_slab<B, false, true>(s.inner, t, p + at, q, out + at);
+      else affine_slab<B, false, false>(s.inner, t, p + at, q, out + at);
     }
   }
 }
@@ -189,8 +191,10 @@ template <typename T> double inverse_std(const NormShape &s, const T *stats, int
   return 1 / std::sqrt(as_double(stats[s.c + ch]) + eps);
 }
 
-/// y = (x - mean) / sqrt(var + eps) * gamma + beta per channel.
-template <typename T> NNCC_INLINE void batch_norm(const NormShape &s, double eps, const T *x, const T *stats, const T *gamma, const T *beta, T *y) {
+/// y = (x - mean) / sqrt(var + eps) * gamma + beta per channel; `relu`:
+/// max(y, 0) in the same pass (the runtime's fused batch_norm + relu).
+template <typename T>
+NNCC_INLINE void batch_norm(const NormShape &s, double eps, const T *x, const T *stats, const T *gamma, const T *beta, bool relu, T *y) {
   if (s.lanes > 1) {
     std::vector<double> coef[4]; // a: gamma / std, c: beta, m: the mean
     for (auto &v : coef) v.resize(static_cast<size_t>(s.c));
@@ -198,7 +202,7 @@ template <typename T> NNCC_INLINE void batch_norm(const NormShape &s, double eps
       auto k = static_cast<size_t>(ch);
       coef[0][k] = as_double(gamma[ch]) * inverse_std(s, stats, ch, eps), coef[2][k] = as_double(beta[ch]), coef[3][k] = as_double(stats[ch]);
     }
-    return NNCC_BLOCKED(affine, s, coef, x, static_cast<const T *>(nullptr), y);
+    return NNCC_BLOCKED(affine, s, coef, x, static_cast<const T *>(nullptr), relu, y);
   }
   for (int64_t ch = 0; ch < s.c; ++ch) {
     T mean = stats[ch], scale = static_cast<T>(as_double(gamma[ch]) * inverse_std(s, stats, ch, eps)), shift = beta[ch];
@@ -206,6 +210,8 @@ template <typename T> NNCC_INLINE void batch_norm(const NormShape &s, double eps
       const T *xr = x + s.row(i, ch);
       T *yr = y + s.row(i, ch);
       for (int64_t j = 0; j < s.inner; ++j) yr[j] = (xr[j] - mean) * scale + shift;
+      if (relu)
+        for (int64_t j = 0; j < s.inner; ++j) yr[j] = yr[j] > T(0) ? yr[j] : T(0); // the row is still in cache
     }
   }
 }
@@ -256,7 +262,7 @@ NNCC_INLINE void batch_norm_grad(const NormShape &s, double eps, const T *x, con
       auto abc = coefficients(ch);
       for (size_t k = 0; k < 3; ++k) coef[k][static_cast<size_t>(ch)] = abc[k];
     }
-    return NNCC_BLOCKED(affine, s, coef, g, x, dx);
+    return NNCC_BLOCKED(affine, s, coef, g, x, false, dx);
   }
   for (int64_t ch = 0; ch < s.c; ++ch) {
     auto [a, b, c] = coefficients(ch);
