@@ -8,6 +8,7 @@
 #include "nncc/image_loops.hpp"
 #include "nncc/rng.h"
 #include "max_pool_blocked.h"
+#include "threads.h"
 
 #include <exception>
 #include <fmt/format.h>
@@ -149,44 +150,56 @@ extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
 // of AOT libraries.
 namespace {
 int64_t lanes(int32_t blocked) { return blocked ? nncc::runtime::channel_block() : 1; }
+
+/// Runs a pass over the batch on the session's threads, each with its share
+/// of the channels (whole blocks): every channel's sums are one thread's in
+/// one order, so results do not depend on the thread count.
+template <typename Pass> void by_channels(int64_t n, int64_t c, int64_t inner, int32_t blocked, Pass pass) {
+  nncc::loops::NormShape s{n, c, inner, lanes(blocked)};
+  nncc::runtime::share_among_threads(c / s.lanes, n * c * inner, [&](int64_t first, int64_t last) {
+    nncc::loops::NormShape part = s;
+    part.from = first * s.lanes, part.to = last * s.lanes;
+    pass(part);
+  });
+}
 } // namespace
 #define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                               \
-  static NNCC_VECTOR_CLONES void channel_sums_##suffix(nncc::loops::NormShape s, const T *x, T *sums) {                                 \
-    nncc::loops::channel_sums(s, x, sums);                                                                                              \
-  }                                                                                                                                     \
-  static NNCC_VECTOR_CLONES void batch_stats_##suffix(nncc::loops::NormShape s, const T *x, T *stats) {                                  \
-    nncc::loops::batch_stats(s, x, stats);                                                                                              \
-  }                                                                                                                                     \
-  static NNCC_VECTOR_CLONES void batch_norm_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats, const T *gamma,    \
-                                                     const T *beta, bool relu, T *y) {                                                  \
-    nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, relu, y);                                                                          \
-  }                                                                                                                                     \
-  static NNCC_VECTOR_CLONES void batch_norm_grad_sums_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,          \
-                                                               const T *dy, T *sums) {                                                  \
-    nncc::loops::batch_norm_grad_sums(s, eps, x, stats, dy, sums);                                                                      \
-  }                                                                                                                                     \
-  static NNCC_VECTOR_CLONES void batch_norm_grad_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,               \
-                                                          const T *gamma, const T *dy, const T *sums, T *dx) {                          \
-    nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, sums, dx);                                                                \
-  }                                                                                                                                     \
-  extern "C" void nncc_rt_channel_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *sums) {   \
-    channel_sums_##suffix({n, c, inner, lanes(blocked)}, x, sums);                                                                      \
-  }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *stats) {                      \
-    batch_stats_##suffix({n, c, inner, lanes(blocked)}, x, stats);                                                                                      \
-  }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,        \
-                                              const T *gamma, const T *beta, int32_t relu, T *y) {                                     \
-    batch_norm_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, beta, relu != 0, y);                                                                  \
-  }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x,            \
-                                                        const T *stats, const T *dy, T *sums) {                                         \
-    batch_norm_grad_sums_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, dy, sums);                                                              \
-  }                                                                                                                                     \
-  extern "C" void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,   \
-                                                   const T *gamma, const T *dy, const T *sums, T *dx) {                                 \
-    batch_norm_grad_##suffix({n, c, inner, lanes(blocked)}, eps, x, stats, gamma, dy, sums, dx);                                                        \
+#define NNCC_BATCH_NORM_FUNCTIONS(T, suffix)                                                                                                 \
+  static NNCC_VECTOR_CLONES void channel_sums_##suffix(nncc::loops::NormShape s, const T *x, T *sums) {                                      \
+    nncc::loops::channel_sums(s, x, sums);                                                                                                   \
+  }                                                                                                                                          \
+  static NNCC_VECTOR_CLONES void batch_stats_##suffix(nncc::loops::NormShape s, const T *x, T *stats) {                                      \
+    nncc::loops::batch_stats(s, x, stats);                                                                                                   \
+  }                                                                                                                                          \
+  static NNCC_VECTOR_CLONES void batch_norm_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats, const T *gamma,       \
+                                                     const T *beta, bool relu, T *y) {                                                       \
+    nncc::loops::batch_norm(s, eps, x, stats, gamma, beta, relu, y);                                                                         \
+  }                                                                                                                                          \
+  static NNCC_VECTOR_CLONES void batch_norm_grad_sums_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,             \
+                                                               const T *dy, T *sums) {                                                       \
+    nncc::loops::batch_norm_grad_sums(s, eps, x, stats, dy, sums);                                                                           \
+  }                                                                                                                                          \
+  static NNCC_VECTOR_CLONES void batch_norm_grad_##suffix(nncc::loops::NormShape s, double eps, const T *x, const T *stats,                  \
+                                                          const T *gamma, const T *dy, const T *sums, T *dx) {                               \
+    nncc::loops::batch_norm_grad(s, eps, x, stats, gamma, dy, sums, dx);                                                                     \
+  }                                                                                                                                          \
+  extern "C" void nncc_rt_channel_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *sums) {         \
+    by_channels(n, c, inner, blocked, [&](nncc::loops::NormShape s) { channel_sums_##suffix(s, x, sums); });                                 \
+  }                                                                                                                                          \
+  extern "C" void nncc_rt_batch_stats_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, const T *x, T *stats) {         \
+    by_channels(n, c, inner, blocked, [&](nncc::loops::NormShape s) { batch_stats_##suffix(s, x, stats); });                                 \
+  }                                                                                                                                          \
+  extern "C" void nncc_rt_batch_norm_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,  \
+                                              const T *gamma, const T *beta, int32_t relu, T *y) {                                           \
+    by_channels(n, c, inner, blocked, [&](nncc::loops::NormShape s) { batch_norm_##suffix(s, eps, x, stats, gamma, beta, relu != 0, y); });  \
+  }                                                                                                                                          \
+  extern "C" void nncc_rt_batch_norm_grad_sums_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x,  \
+                                                        const T *stats, const T *dy, T *sums) {                                              \
+    by_channels(n, c, inner, blocked, [&](nncc::loops::NormShape s) { batch_norm_grad_sums_##suffix(s, eps, x, stats, dy, sums); });         \
+  }                                                                                                                                          \
+  extern "C" void nncc_rt_batch_norm_grad_##suffix(void *, int64_t n, int64_t c, int64_t inner, int32_t blocked, double eps, const T *x, const T *stats,  \
+                                                   const T *gamma, const T *dy, const T *sums, T *dx) {                                      \
+    by_channels(n, c, inner, blocked, [&](nncc::loops::NormShape s) { batch_norm_grad_##suffix(s, eps, x, stats, gamma, dy, sums, dx); });   \
   }
 NNCC_BATCH_NORM_FUNCTIONS(float, f32)
 NNCC_BATCH_NORM_FUNCTIONS(double, f64)

@@ -1,8 +1,9 @@
 #include "max_pool_blocked.h"
 
+#include "threads.h"
+
 #include <algorithm>
 #include <limits>
-#include <omp.h>
 #include <utility>
 #include <vector>
 
@@ -109,26 +110,17 @@ NNCC_VECTOR_CLONES void backward_clones(const nncc_conv_shape &s, int64_t lanes,
   lanes == 16 ? backward<16>(s, planes, x, dy, dx) : backward<8>(s, planes, x, dy, dx);
 }
 
-/// Runs loop(planes) on each of the session's threads with its share of the
-/// planes. The threads call the clones rather than running OpenMP inside
-/// them: GCC compiles a parallel region's body for the baseline ISA only.
-template <typename Loop> void on_threads(const nncc_conv_shape &s, int64_t lanes, Loop loop) {
-  int64_t planes = s.n * (s.c / lanes);
-#pragma omp parallel
-  {
-    int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-    loop(Planes{planes * t / threads, planes * (t + 1) / threads});
-  }
-}
-
 } // namespace
 
+// The threads share the planes (each [H, W, B] of one sample and block).
 void max_pool2d_blocked(const nncc_conv_shape &s, int64_t lanes, const float *x, float *y) {
-  on_threads(s, lanes, [&](Planes planes) { forward_clones(s, lanes, planes, x, y); });
+  share_among_threads(s.n * (s.c / lanes), s.n * s.c * s.h * s.w,
+                      [&](int64_t first, int64_t last) { forward_clones(s, lanes, {first, last}, x, y); });
 }
 
 void max_pool2d_grad_blocked(const nncc_conv_shape &s, int64_t lanes, const float *x, const float *dy, float *dx) {
-  on_threads(s, lanes, [&](Planes planes) { backward_clones(s, lanes, planes, x, dy, dx); });
+  share_among_threads(s.n * (s.c / lanes), s.n * s.c * s.h * s.w,
+                      [&](int64_t first, int64_t last) { backward_clones(s, lanes, {first, last}, x, dy, dx); });
 }
 
 } // namespace nncc::runtime

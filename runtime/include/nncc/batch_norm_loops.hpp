@@ -22,7 +22,11 @@ namespace nncc::loops {
 
 struct NormShape {
   int64_t n, c, inner;
-  int64_t lanes = 1; // B of a channel-blocked batch (8 or 16); 1: plain
+  int64_t lanes = 1;         // B of a channel-blocked batch (8 or 16); 1: plain
+  int64_t from = 0, to = -1; // the channels [from, to) a pass covers (-1: to the last), multiples of lanes:
+                             // threads share a pass by channels, each channel summed by one in one order
+  int64_t first() const { return from; }
+  int64_t last() const { return to < 0 ? c : to; }
   int64_t per_channel() const { return n * inner; } // the elements one channel's statistics count
   /// Where row (i, ch) starts: s.inner contiguous elements. Every pass
   /// below reads a row while it is in cache: batch norm is bound by
@@ -59,7 +63,7 @@ template <int B> int64_t slab(const NormShape &s, int64_t i, int64_t block) { re
 
 template <int B, typename T> NNCC_INLINE void batch_stats(const NormShape &s, const T *x, T *stats) {
   auto count = static_cast<double>(s.per_channel());
-  for (int64_t block = 0; block < s.c / B; ++block) {
+  for (int64_t block = s.first() / B; block < s.last() / B; ++block) {
     std::array<T, B> k;
     std::array<double, B> sum{}, squares{};
     for (int l = 0; l < B; ++l) k[l] = x[slab<B>(s, 0, block) + l];
@@ -103,7 +107,7 @@ NNCC_INLINE void affine_slab(int64_t inner, const std::array<std::array<T, B>, 4
 /// null: no b term), then relu'd when asked (a batch norm's fused relu).
 template <int B, typename T>
 NNCC_INLINE void affine(const NormShape &s, const std::vector<double> *coef, const T *p, const T *q, bool relu, T *out) {
-  for (int64_t block = 0; block < s.c / B; ++block) {
+  for (int64_t block = s.first() / B; block < s.last() / B; ++block) {
     std::array<std::array<T, B>, 4> t; // a, b, c, m
     for (size_t k = 0; k < 4; ++k)
       for (int l = 0; l < B; ++l) t[k][l] = static_cast<T>(coef[k][static_cast<size_t>(block * B + l)]);
@@ -117,7 +121,7 @@ NNCC_INLINE void affine(const NormShape &s, const std::vector<double> *coef, con
 }
 
 template <int B, typename T> NNCC_INLINE void grad_sums(const NormShape &s, const T *x, const T *stats, const T *g, double *g_xc, double *g_sum) {
-  for (int64_t block = 0; block < s.c / B; ++block) {
+  for (int64_t block = s.first() / B; block < s.last() / B; ++block) {
     std::array<T, B> mean;
     for (int l = 0; l < B; ++l) mean[l] = stats[block * B + l];
     for (int64_t i = 0; i < s.n; ++i) {
@@ -135,7 +139,7 @@ template <int B, typename T> NNCC_INLINE void grad_sums(const NormShape &s, cons
 }
 
 template <int B, typename T> NNCC_INLINE void sums(const NormShape &s, const T *x, T *out) {
-  for (int64_t block = 0; block < s.c / B; ++block) {
+  for (int64_t block = s.first() / B; block < s.last() / B; ++block) {
     std::array<double, B> total{};
     for (int64_t i = 0; i < s.n; ++i) {
       const T *xs = x + slab<B>(s, i, block);
@@ -156,7 +160,7 @@ template <int B, typename T> NNCC_INLINE void sums(const NormShape &s, const T *
 /// out[ch] = the sum of channel ch (a convolution bias's gradient).
 template <typename T> NNCC_INLINE void channel_sums(const NormShape &s, const T *x, T *out) {
   if (s.lanes > 1) return NNCC_BLOCKED(sums, s, x, out);
-  for (int64_t ch = 0; ch < s.c; ++ch) {
+  for (int64_t ch = s.first(); ch < s.last(); ++ch) {
     double total = 0;
     for (int64_t i = 0; i < s.n; ++i) {
       const T *row = x + s.row(i, ch);
@@ -172,7 +176,7 @@ template <typename T> NNCC_INLINE void channel_sums(const NormShape &s, const T 
 template <typename T> NNCC_INLINE void batch_stats(const NormShape &s, const T *x, T *stats) {
   if (s.lanes > 1) return NNCC_BLOCKED(batch_stats, s, x, stats);
   auto count = static_cast<double>(s.per_channel());
-  for (int64_t ch = 0; ch < s.c; ++ch) {
+  for (int64_t ch = s.first(); ch < s.last(); ++ch) {
     T k = x[ch * s.inner];
     double sum = 0, squares = 0;
     for (int64_t i = 0; i < s.n; ++i) {
@@ -198,13 +202,13 @@ NNCC_INLINE void batch_norm(const NormShape &s, double eps, const T *x, const T 
   if (s.lanes > 1) {
     std::vector<double> coef[4]; // a: gamma / std, c: beta, m: the mean
     for (auto &v : coef) v.resize(static_cast<size_t>(s.c));
-    for (int64_t ch = 0; ch < s.c; ++ch) {
+    for (int64_t ch = s.first(); ch < s.last(); ++ch) {
       auto k = static_cast<size_t>(ch);
       coef[0][k] = as_double(gamma[ch]) * inverse_std(s, stats, ch, eps), coef[2][k] = as_double(beta[ch]), coef[3][k] = as_double(stats[ch]);
     }
     return NNCC_BLOCKED(affine, s, coef, x, static_cast<const T *>(nullptr), relu, y);
   }
-  for (int64_t ch = 0; ch < s.c; ++ch) {
+  for (int64_t ch = s.first(); ch < s.last(); ++ch) {
     T mean = stats[ch], scale = static_cast<T>(as_double(gamma[ch]) * inverse_std(s, stats, ch, eps)), shift = beta[ch];
     for (int64_t i = 0; i < s.n; ++i) {
       const T *xr = x + s.row(i, ch);
@@ -223,13 +227,13 @@ template <typename T> NNCC_INLINE void batch_norm_grad_sums(const NormShape &s, 
   if (s.lanes > 1) {
     std::vector<double> g_xc(static_cast<size_t>(s.c)), g_sum(static_cast<size_t>(s.c));
     NNCC_BLOCKED(grad_sums, s, x, stats, g, g_xc.data(), g_sum.data());
-    for (int64_t ch = 0; ch < s.c; ++ch) {
+    for (int64_t ch = s.first(); ch < s.last(); ++ch) {
       sums[ch] = static_cast<T>(g_xc[static_cast<size_t>(ch)] * inverse_std(s, stats, ch, eps));
       sums[s.c + ch] = static_cast<T>(g_sum[static_cast<size_t>(ch)]);
     }
     return;
   }
-  for (int64_t ch = 0; ch < s.c; ++ch) {
+  for (int64_t ch = s.first(); ch < s.last(); ++ch) {
     T mean = stats[ch];
     double g_xc = 0, g_sum = 0;
     for (int64_t i = 0; i < s.n; ++i) {
@@ -258,13 +262,13 @@ NNCC_INLINE void batch_norm_grad(const NormShape &s, double eps, const T *x, con
   if (s.lanes > 1) {
     std::vector<double> coef[4]; // a, b, c; m = 0
     for (auto &v : coef) v.resize(static_cast<size_t>(s.c));
-    for (int64_t ch = 0; ch < s.c; ++ch) {
+    for (int64_t ch = s.first(); ch < s.last(); ++ch) {
       auto abc = coefficients(ch);
       for (size_t k = 0; k < 3; ++k) coef[k][static_cast<size_t>(ch)] = abc[k];
     }
     return NNCC_BLOCKED(affine, s, coef, g, x, false, dx);
   }
-  for (int64_t ch = 0; ch < s.c; ++ch) {
+  for (int64_t ch = s.first(); ch < s.last(); ++ch) {
     auto [a, b, c] = coefficients(ch);
     T ta = static_cast<T>(a), tb = static_cast<T>(b), tc = static_cast<T>(c);
     for (int64_t i = 0; i < s.n; ++i) {

@@ -1,0 +1,69 @@
+// The runtime's own loops on the session's threads (runtime/threads.h):
+// batch norm, its gradient and channel sums share the channels among the
+// threads, blocked max pooling the planes; each unit is computed by one
+// thread in one order, so a step gives the same numbers, bit for bit, on 1
+// and 2 threads. The images are large enough (more than
+// kMinParallelElements) for the split to happen.
+#include "nncc/nncc.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+
+using namespace nncc;
+
+namespace {
+
+bool same(const Tensor &a, const Tensor &b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
+Tensor random_tensor(std::vector<int64_t> shape, uint64_t seed) {
+  Tensor t(DType::F32, std::move(shape));
+  uint64_t z = seed;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    z = z * 6364136223846793005ull + 1442695040888963407ull;
+    t.data<float>()[i] = static_cast<float>((z >> 40) % 2001) / 1000.0f - 1.0f;
+  }
+  return t;
+}
+
+} // namespace
+
+TEST_CASE("batch norm, channel sums and max pooling give the same numbers on 1 and 2 threads", "[threads]") {
+  // Blocked images come from the convolution; its weights K are an input,
+  // so no gradient of it is taken (oneDNN's weight gradient may sum in
+  // another order on 2 threads). The bias c's gradient sums the blocked
+  // channels; the second branch is plain (from x).
+  static Compiler cc;
+  Model model = cc.compile_source("threads", R"(model threads {
+  input x : f32[N, 16, 24, 24]
+  input K : f32[16, 16, 1, 1]
+  input t : f32[N, 16, 12, 12]
+  param c : f32[16, 1, 1]
+  param g : f32[16] = ones
+  param b : f32[16]
+  param g2 : f32[16] = ones
+  param b2 : f32[16]
+  param a : f32[16, 1, 1] = ones
+  param g3 : f32[16] = ones
+  param b3 : f32[16]
+  h = max_pool2d(relu(batch_norm(relu(batch_norm(conv2d(x, K) + c, g, b)), g2, b2)), 2)
+  h3 = max_pool2d(relu(batch_norm(x * a, g3, b3)), 2)
+  loss sum(h * t) + sum(h3 * t)
+  optimizer sgd(lr = 0.01)
+})");
+  TensorMap inputs{{"x", random_tensor({8, 16, 24, 24}, 1)}, {"K", random_tensor({16, 16, 1, 1}, 2)}, {"t", random_tensor({8, 16, 12, 12}, 3)}};
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  TensorMap grads_one = one.grad(inputs), grads_two = two.grad(inputs);
+  REQUIRE(grads_one.size() == grads_two.size());
+  for (const auto &[name, g] : grads_one) {
+    INFO(name);
+    CHECK(same(g, grads_two.at(name)));
+  }
+  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  TensorMap state_one = one.state(), state_two = two.state();
+  for (const auto &[name, p] : state_one) {
+    INFO(name);
+    CHECK(same(p, state_two.at(name)));
+  }
+}
