@@ -136,6 +136,10 @@ extern "C" void nncc_rt_relayout_f32(void *ctx, int32_t site, const nncc_conv_sh
   }
 }
 
+extern "C" void nncc_rt_parallel_loop(void *, int64_t elements, nncc_loop_task task, void *args) {
+  nncc::runtime::on_threads(elements, [&](int64_t part, int64_t parts) { task(args, part, parts); });
+}
+
 extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
   CallContext &c = context(ctx);
   return nncc::rng::mix64(nncc::rng::mix64(c.seed) ^ nncc::rng::dropout_stream(c.step, static_cast<uint64_t>(key)));

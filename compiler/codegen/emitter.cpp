@@ -14,13 +14,14 @@ void ModuleContext::set_attributes(llvm::Function &fn) const {
   if (!features.empty()) fn.addFnAttr("target-features", features);
 }
 
-Kernel::Kernel(const ModuleContext &module_ctx, const std::string &name, size_t inputs)
-    : mc(module_ctx), b_(module_ctx.llvm()) {
+Kernel::Kernel(const ModuleContext &module_ctx, const std::string &name, size_t inputs, bool shared)
+    : mc(module_ctx), shared_(shared), b_(module_ctx.llvm()) {
   std::vector<llvm::Type *> params(3 + inputs, b_.getPtrTy());
+  if (shared) params.insert(params.end(), {b_.getInt64Ty(), b_.getInt64Ty()}); // part, parts
   auto *type = llvm::FunctionType::get(b_.getVoidTy(), params, false);
   fn_ = llvm::Function::Create(type, llvm::GlobalValue::InternalLinkage, name, mc.module);
   mc.set_attributes(*fn_);
-  for (unsigned i = 2; i < params.size(); ++i) fn_->addParamAttr(i, llvm::Attribute::NoAlias);
+  for (unsigned i = 2; i < 3 + inputs; ++i) fn_->addParamAttr(i, llvm::Attribute::NoAlias);
   for (llvm::Argument &a : fn_->args()) args_.push_back(&a);
   args_[0]->setName("ctx");
   args_[1]->setName("dims");
@@ -74,18 +75,20 @@ void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {
   loop(count, [&](Value *i) { store(d, value, ptr, i); });
 }
 
-void Kernel::loop(Value *n, const std::function<void(Value *)> &body) {
+void Kernel::loop(Value *n, const std::function<void(Value *)> &body) { loop(i64(0), n, body); }
+
+void Kernel::loop(Value *first, Value *last, const std::function<void(Value *)> &body) {
   llvm::LLVMContext &c = mc.llvm();
   llvm::BasicBlock *pre = b_.GetInsertBlock();
   auto *head = llvm::BasicBlock::Create(c, "loop", fn_), *exit = llvm::BasicBlock::Create(c, "done", fn_);
-  b_.CreateCondBr(b_.CreateICmpSGT(n, i64(0)), head, exit);
+  b_.CreateCondBr(b_.CreateICmpSLT(first, last), head, exit);
   b_.SetInsertPoint(head);
   llvm::PHINode *i = b_.CreatePHI(b_.getInt64Ty(), 2, "i");
-  i->addIncoming(i64(0), pre);
+  i->addIncoming(first, pre);
   body(i);
   Value *next = b_.CreateNUWAdd(i, i64(1));
   i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpSLT(next, n), head, exit);
+  b_.CreateCondBr(b_.CreateICmpSLT(next, last), head, exit);
   b_.SetInsertPoint(exit);
 }
 
@@ -125,6 +128,9 @@ void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value 
     if (!groups.empty() && groups.back().spans == spans) groups.back().dims.push_back(d);
     else groups.push_back({{d}, spans});
   }
+  // A shared kernel splits the outermost loop; a single element is one
+  // loop of one, which part 0 runs.
+  if (groups.empty() && k.shared()) groups.push_back({{}, std::vector<bool>(spans_.size(), false)});
   // Element strides of each tensor per group, innermost first.
   std::vector<Value *> extents(groups.size());
   std::vector<std::vector<Value *>> strides(spans_.size(), std::vector<Value *>(groups.size()));
@@ -140,7 +146,13 @@ void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value 
   }
   std::function<void(size_t, std::vector<Value *>)> nest = [&](size_t g, std::vector<Value *> offsets) {
     if (g == groups.size()) return body(offsets);
-    k.loop(extents[g], [&](Value *i) {
+    Value *first = k.i64(0), *last = extents[g];
+    if (g == 0 && k.shared()) { // this part's share: [n * part / parts, n * (part + 1) / parts)
+      auto &b = k.b();
+      first = b.CreateSDiv(b.CreateNSWMul(extents[g], k.part()), k.parts());
+      last = b.CreateSDiv(b.CreateNSWMul(extents[g], b.CreateNSWAdd(k.part(), k.i64(1))), k.parts());
+    }
+    k.loop(first, last, [&](Value *i) {
       std::vector<Value *> inner = offsets;
       for (size_t t = 0; t < inner.size(); ++t)
         if (groups[g].spans[t]) inner[t] = k.b().CreateNUWAdd(inner[t], k.b().CreateNUWMul(i, strides[t][g]));

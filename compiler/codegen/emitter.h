@@ -30,14 +30,20 @@ struct ModuleContext {
 
 class Kernel {
 public:
-  /// Starts function `name` with `inputs` noalias operand pointers.
-  Kernel(const ModuleContext &mc, const std::string &name, size_t inputs);
+  /// Starts function `name` with `inputs` noalias operand pointers. A
+  /// `shared` kernel also takes (part, parts), and a LoopNest in it runs
+  /// only part `part` of `parts` of its outermost loop (threads share it:
+  /// nncc_rt_parallel_loop).
+  Kernel(const ModuleContext &mc, const std::string &name, size_t inputs, bool shared = false);
 
   llvm::Function *function() const { return fn_; }
   llvm::IRBuilder<> &b() { return b_; }
   llvm::Value *ctx() const { return args_[0]; }
   llvm::Value *out() const { return args_[2]; }
   llvm::Value *in(size_t i) const { return args_[3 + i]; }
+  bool shared() const { return shared_; }
+  llvm::Value *part() const { return args_[args_.size() - 2]; }
+  llvm::Value *parts() const { return args_[args_.size() - 1]; }
   /// Returns from the kernel (call once, when the body is complete).
   void finish();
 
@@ -58,6 +64,8 @@ public:
   // --- Control ---
   /// for (i = 0; i < n; ++i) body(i)
   void loop(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
+  /// for (i = first; i < last; ++i) body(i)
+  void loop(llvm::Value *first, llvm::Value *last, const std::function<void(llvm::Value *)> &body);
   /// Lets LLVM reorder the float operations emitted from here on (sums
   /// vectorize; results change by rounding only).
   void allow_reassociation();
@@ -68,6 +76,7 @@ public:
 
 private:
   llvm::Function *fn_;
+  bool shared_;
   llvm::IRBuilder<> b_;
   llvm::BasicBlock *entry_;
   std::vector<llvm::Value *> args_;

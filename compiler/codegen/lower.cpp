@@ -264,7 +264,8 @@ private:
     std::span<const ir::Value *const> stored = std::span(kernel.writes).subspan(1);
     std::string op = region.size() > 1 ? fmt::format("fused{}", region.size()) : std::string(v.info().name);
     std::string name = fmt::format("{}.k{}.{}{}{}", fn_.name(), number, op, v.name.empty() ? "" : ".", v.name);
-    Kernel k(mc_, name, reads.size() + stored.size());
+    bool shared = kernel.kind == ir::Lowering::Loop && may_need_threads(v.type.shape);
+    Kernel k(mc_, name, reads.size() + stored.size(), shared);
     switch (kernel.kind) {
     case ir::Lowering::Loop: emit_elementwise(k, region, reads, stored); break;
     case ir::Lowering::Reduce: emit_reduction(k, v, region.first(region.size() - 1), reads, stored); break;
@@ -284,7 +285,45 @@ private:
         k.function()->removeParamAttr(2, llvm::Attribute::NoAlias);
         k.function()->removeParamAttr(static_cast<unsigned>(3 + i), llvm::Attribute::NoAlias);
       }
+    if (shared) return call_on_threads(k, args, v.type.shape);
     b_.CreateCall(k.function(), args);
+  }
+
+  /// Loops of fewer elements than NNCC_MIN_PARALLEL_ELEMENTS always run on
+  /// one thread: no need to share them.
+  static bool may_need_threads(const ir::Shape &shape) {
+    int64_t n = 1;
+    for (const ir::Dim &d : shape) {
+      if (d.is_symbolic()) return true;
+      n *= d.size;
+    }
+    return n >= NNCC_MIN_PARALLEL_ELEMENTS;
+  }
+
+  /// Calls a shared kernel through nncc_rt_parallel_loop: a task function
+  /// (args, part, parts) unpacks the kernel's arguments from an array on
+  /// the stack and runs its part (LLVM inlines the kernel into it).
+  void call_on_threads(Kernel &k, const std::vector<Value *> &args, const ir::Shape &shape) {
+    llvm::Type *ptr = b_.getPtrTy(), *i64_type = b_.getInt64Ty();
+    auto *task_type = llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64_type, i64_type}, false);
+    auto *task = llvm::Function::Create(task_type, llvm::GlobalValue::InternalLinkage, k.function()->getName() + ".task", mc_.module);
+    mc_.set_attributes(*task);
+    llvm::IRBuilder<> tb(llvm::BasicBlock::Create(mc_.llvm(), "entry", task));
+    std::vector<Value *> unpacked;
+    for (size_t i = 0; i < args.size(); ++i)
+      unpacked.push_back(tb.CreateLoad(ptr, tb.CreateConstInBoundsGEP1_64(ptr, task->getArg(0), i)));
+    unpacked.push_back(task->getArg(1));
+    unpacked.push_back(task->getArg(2));
+    tb.CreateCall(k.function(), unpacked);
+    tb.CreateRetVoid();
+
+    auto *array_type = llvm::ArrayType::get(ptr, args.size());
+    llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
+    Value *array = at_entry.CreateAlloca(array_type, nullptr, "task_args");
+    for (size_t i = 0; i < args.size(); ++i) b_.CreateStore(args[i], b_.CreateConstInBoundsGEP2_32(array_type, array, 0, static_cast<unsigned>(i)));
+    Value *elements = i64(1);
+    for (const ir::Dim &d : shape) elements = b_.CreateNUWMul(elements, dim(d));
+    b_.CreateCall(NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_parallel_loop), {ctx_, elements, task, array});
   }
 
   const ModuleContext &mc_;

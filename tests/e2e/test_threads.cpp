@@ -3,7 +3,7 @@
 // threads, blocked max pooling the planes; each unit is computed by one
 // thread in one order, so a step gives the same numbers, bit for bit, on 1
 // and 2 threads. The images are large enough (more than
-// kMinParallelElements) for the split to happen.
+// NNCC_MIN_PARALLEL_ELEMENTS) for the split to happen.
 #include "nncc/nncc.hpp"
 
 #include <catch2/catch.hpp>
@@ -66,4 +66,30 @@ TEST_CASE("batch norm, channel sums and max pooling give the same numbers on 1 a
     INFO(name);
     CHECK(same(p, state_two.at(name)));
   }
+}
+
+TEST_CASE("generated loops shared among threads give the numbers of one thread", "[threads]") {
+  // Elementwise kernels of 2 x 64 x 1024 elements (a fused chain with a
+  // dropout, which draws by the element's index; relu's and tanh's
+  // backward; the Adam update of each param) run in parts on 2 threads.
+  static Compiler cc;
+  Model model = cc.compile_source("loops", R"(model loops {
+  input x : f32[N, 64, 1024]
+  param P : f32[64, 1024] = normal(0, 1)
+  param Q : f32[64, 1024] = ones
+  h = tanh(dropout(relu(x * P + Q), p = 0.25))
+  output h
+  loss mean(square(h - x))
+  optimizer adam(lr = 0.01)
+})");
+  TensorMap inputs{{"x", random_tensor({2, 64, 1024}, 4)}};
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  TensorMap state_one = one.state(), state_two = two.state();
+  for (const auto &[name, p] : state_one) {
+    INFO(name);
+    CHECK(same(p, state_two.at(name)));
+  }
+  // forward's output is the fused chain's result (no dropout outside training).
+  CHECK(same(one.forward(inputs).at("h"), two.forward(inputs).at("h")));
 }

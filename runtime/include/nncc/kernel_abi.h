@@ -9,6 +9,13 @@
 extern "C" {
 #endif
 
+/* nncc_rt_parallel_loop: a loop kernel's share of its iterations, part
+ * `part` of `parts` (each part a contiguous range of the outermost loop). */
+typedef void (*nncc_loop_task)(void *args, int64_t part, int64_t parts);
+/* Below this many elements a loop runs on the calling thread: waking the
+ * thread pool costs more than it saves. */
+enum { NNCC_MIN_PARALLEL_ELEMENTS = 1 << 15 };
+
 /* nncc_rt_matmul_*: `flags` and `activation`. */
 enum { NNCC_TRANSPOSE_A = 1, NNCC_TRANSPOSE_B = 2 };
 enum { NNCC_ACTIVATION_NONE = 0, NNCC_ACTIVATION_RELU = 1, NNCC_ACTIVATION_TANH = 2, NNCC_ACTIVATION_SIGMOID = 3 };
