@@ -303,13 +303,16 @@ private:
   /// Calls a shared kernel through nncc_rt_parallel_loop: a task function
   /// (args, part, parts) unpacks the kernel's arguments from an array on
   /// the stack and runs its part (LLVM inlines the kernel into it). A loop
-  /// found small at run time is called directly, as part 0 of 1: a batch of
-  /// XOR pays one compare, not a trip through the runtime.
-  void call_on_threads(Kernel &k, std::vector<Value *> args, const ir::Shape &shape) {
+  /// found small at run time calls the task directly, as part 0 of 1: a
+  /// batch of XOR pays a compare and a call, not a trip through the
+  /// runtime. The task is never inlined, so the kernel's loops are compiled
+  /// once.
+  void call_on_threads(Kernel &k, const std::vector<Value *> &args, const ir::Shape &shape) {
     llvm::Type *ptr = b_.getPtrTy(), *i64_type = b_.getInt64Ty();
     auto *task_type = llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64_type, i64_type}, false);
     auto *task = llvm::Function::Create(task_type, llvm::GlobalValue::InternalLinkage, k.function()->getName() + ".task", mc_.module);
     mc_.set_attributes(*task);
+    task->addFnAttr(llvm::Attribute::NoInline);
     llvm::IRBuilder<> tb(llvm::BasicBlock::Create(mc_.llvm(), "entry", task));
     std::vector<Value *> unpacked;
     for (size_t i = 0; i < args.size(); ++i)
@@ -319,23 +322,20 @@ private:
     tb.CreateCall(k.function(), unpacked);
     tb.CreateRetVoid();
 
+    auto *array_type = llvm::ArrayType::get(ptr, args.size());
+    llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
+    Value *array = at_entry.CreateAlloca(array_type, nullptr, "task_args");
+    for (size_t i = 0; i < args.size(); ++i) b_.CreateStore(args[i], b_.CreateConstInBoundsGEP2_32(array_type, array, 0, static_cast<unsigned>(i)));
     Value *elements = i64(1);
     for (const ir::Dim &d : shape) elements = b_.CreateNUWMul(elements, dim(d));
     auto *small = llvm::BasicBlock::Create(mc_.llvm(), "one_thread", entry_), *large = llvm::BasicBlock::Create(mc_.llvm(), "threads", entry_),
          *done = llvm::BasicBlock::Create(mc_.llvm(), "loop_done", entry_);
     b_.CreateCondBr(b_.CreateICmpSLT(elements, i64(NNCC_MIN_PARALLEL_ELEMENTS)), small, large);
-
-    b_.SetInsertPoint(large);
-    auto *array_type = llvm::ArrayType::get(ptr, args.size());
-    llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
-    Value *array = at_entry.CreateAlloca(array_type, nullptr, "task_args");
-    for (size_t i = 0; i < args.size(); ++i) b_.CreateStore(args[i], b_.CreateConstInBoundsGEP2_32(array_type, array, 0, static_cast<unsigned>(i)));
-    b_.CreateCall(NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_parallel_loop), {ctx_, elements, task, array});
-    b_.CreateBr(done);
-
     b_.SetInsertPoint(small);
-    args.insert(args.end(), {i64(0), i64(1)});
-    b_.CreateCall(k.function(), args);
+    b_.CreateCall(task, {array, i64(0), i64(1)});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(large);
+    b_.CreateCall(NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_parallel_loop), {ctx_, elements, task, array});
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }
