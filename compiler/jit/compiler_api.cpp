@@ -17,7 +17,8 @@ Model compile_loaded(uint32_t file, SourceManager &sources, DiagnosticEngine &di
   std::shared_ptr<LoadedModel> loaded;
   try {
     compiler::build_entry_points(*result.module, options.opt_level);
-    loaded = jit::compile(*result.module, {.cpu = "native", .opt_level = options.opt_level});
+    loaded = jit::compile(*result.module, {.cpu = "native", .opt_level = options.opt_level},
+                          options.cache ? jit::ObjectCache::open(options.cache_dir) : std::nullopt);
   } catch (const Error &) {
     throw;
   } catch (const std::exception &e) {

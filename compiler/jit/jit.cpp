@@ -3,6 +3,9 @@
 #include "compiler/codegen/lower.h"
 #include "nncc/kernel_abi.h"
 
+#include <llvm/Bitcode/BitcodeWriter.h>
+#include <llvm/Support/MemoryBuffer.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -44,17 +47,38 @@ int debug_level() {
   return v ? std::atoi(v) : 0;
 }
 
+/// The cache key of a lowered module: its unoptimized IR (as bitcode) and
+/// everything LLVM's optimizer and code generator are told.
+std::string cache_key(const llvm::Module &lowered, const llvm::TargetMachine &tm, int opt_level) {
+  llvm::SmallString<0> bitcode;
+  llvm::raw_svector_ostream os(bitcode);
+  llvm::WriteBitcodeToFile(lowered, os);
+  std::string triple = tm.getTargetTriple().str(), cpu = tm.getTargetCPU().str(), features = tm.getTargetFeatureString().str();
+  std::string level = std::to_string(opt_level);
+  return ObjectCache::key({bitcode.str(), triple, cpu, features, level});
+}
+
 } // namespace
 
-std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target) {
+std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target,
+                                     const std::optional<ObjectCache> &cache) {
   auto start = std::chrono::steady_clock::now();
   auto model = std::make_shared<JitModel>();
   model->desc = codegen::describe(module);
 
+  // The object file: from the cache, or optimized and emitted now (and
+  // cached). The JIT links it either way, so both paths run the same code.
   auto tm = codegen::make_target_machine(target.cpu, target.opt_level);
-  auto context = std::make_unique<llvm::LLVMContext>();
-  auto lowered = codegen::lower(module, *context, *tm);
-  codegen::optimize(*lowered, *tm, target.opt_level);
+  llvm::LLVMContext context;
+  auto lowered = codegen::lower(module, context, *tm);
+  std::string key = cache ? cache_key(*lowered, *tm, target.opt_level) : std::string();
+  std::optional<std::string> object = cache ? cache->load(key) : std::nullopt;
+  model->from_cache = object.has_value();
+  if (!object) {
+    codegen::optimize(*lowered, *tm, target.opt_level);
+    object = codegen::emit_machine_code(*lowered, *tm, codegen::MachineCode::Object);
+    if (cache) cache->store(key, *object);
+  }
   auto lowered_at = std::chrono::steady_clock::now();
 
   llvm::orc::JITTargetMachineBuilder jtmb(tm->getTargetTriple());
@@ -68,15 +92,17 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
   // libm (exp, log, tanh, pow of f64 code) and memcpy/memset.
   lib.addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit.getDataLayout().getGlobalPrefix()),
                           "searching this process"));
-  check(jit.addIRModule(llvm::orc::ThreadSafeModule(std::move(lowered), std::move(context))), "adding the module");
+  check(jit.addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, module.name + ".o")), "adding the object");
 
   for (FunctionDesc &f : model->desc.functions)
     f.code = unwrap(jit.lookup(codegen::entry_symbol(module, f.name)), "looking up an entry point").toPtr<EntryPoint>();
   auto end = std::chrono::steady_clock::now();
   model->compile_ms = std::chrono::duration<double, std::milli>(end - start).count();
   if (debug_level() >= 1)
-    fmt::print(stderr, "nncc: JIT compiled model '{}' in {:.1f} ms (lowering + LLVM O{} {:.1f} ms, machine code {:.1f} ms)\n",
-               module.name, model->compile_ms, target.opt_level,
+    fmt::print(stderr, "nncc: JIT compiled model '{}' in {:.1f} ms ({} {:.1f} ms, linking {:.1f} ms)\n", module.name,
+               model->compile_ms,
+               model->from_cache ? "lowering + loading from the cache"
+                                 : fmt::format("lowering + LLVM O{} + machine code", target.opt_level),
                std::chrono::duration<double, std::milli>(lowered_at - start).count(),
                std::chrono::duration<double, std::milli>(end - lowered_at).count());
   return model;

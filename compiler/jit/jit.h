@@ -3,6 +3,7 @@
 // returned LoadedModel.
 #pragma once
 #include "compiler/codegen/codegen.h"
+#include "compiler/jit/object_cache.h"
 #include "ir/module.h"
 #include "nncc/nncc.hpp"
 
@@ -11,7 +12,10 @@
 namespace nncc::jit {
 
 /// `module` must have its entry points built (compiler::build_entry_points).
-/// With NNCC_DEBUG >= 1 the compile time is printed to stderr.
-std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target);
+/// The object code comes from `cache` when it holds it (and is stored there
+/// otherwise); no cache: always compiled. With NNCC_DEBUG >= 1 the compile
+/// time is printed to stderr.
+std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target,
+                                     const std::optional<ObjectCache> &cache = ObjectCache::open());
 
 } // namespace nncc::jit

@@ -13,6 +13,8 @@ config.substitutions.append(("%nncc", os.path.join(config.nncc_bin, "nncc")))
 config.substitutions.append(("%examples", os.path.join(config.nncc_src_root, "examples")))
 config.substitutions.append(("FileCheck", config.filecheck))
 config.environment["OMP_NUM_THREADS"] = "1"
+# Compiled models go to a cache in the build tree, not the user's ~/.cache.
+config.environment["NNCC_CACHE_DIR"] = os.path.join(config.nncc_obj_root, "jit-cache")
 config.substitutions.append(
     ("%expect-exit", "python3 " + os.path.join(config.test_source_root, "Inputs", "expect_exit.py")))
 config.substitutions.append(

@@ -25,7 +25,8 @@ using TensorMap = std::map<std::string, Tensor>;
 /// instance or a loaded library).
 struct LoadedModel {
   ModelDesc desc;
-  double compile_ms = 0; // time spent producing the code
+  double compile_ms = 0;   // time spent producing the code
+  bool from_cache = false; // the JIT loaded the code from its on-disk cache
   virtual ~LoadedModel() = default;
 };
 
@@ -86,6 +87,8 @@ public:
   const ModelDesc &desc() const { return loaded_->desc; }
   const std::string &name() const { return loaded_->desc.name; }
   double compile_ms() const { return loaded_->compile_ms; }
+  /// The JIT found the machine code in its cache (CompilerOptions::cache).
+  bool from_cache() const { return loaded_->from_cache; }
 
 private:
   std::shared_ptr<const LoadedModel> loaded_;
@@ -93,6 +96,11 @@ private:
 
 struct CompilerOptions {
   int opt_level = 2; // LLVM optimization level (0..3)
+  /// Keep compiled objects on disk and reuse them: in `cache_dir`, or when
+  /// empty in $NNCC_CACHE_DIR, $XDG_CACHE_HOME/nncc or ~/.cache/nncc.
+  /// $NNCC_CACHE=off turns the cache off for every compile.
+  bool cache = true;
+  std::string cache_dir;
 };
 
 /// The JIT: parses, differentiates and compiles .nn models into this
