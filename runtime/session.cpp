@@ -161,6 +161,7 @@ struct Session::Impl {
   /// Runs `f`. Results naming a param or state go to its spare buffer
   /// (committed by the caller); the others are returned.
   TensorMap call(const FunctionDesc &f, const TensorMap &inputs, uint64_t rng_step, std::vector<Owned *> *written = nullptr) {
+    EntryPoint code = model->code(f); // the JIT compiles it at the first call
     std::vector<int64_t> dims = bind_inputs(f, inputs);
     buffers.clear();
     for (const ArgDesc &a : f.args) {
@@ -192,7 +193,7 @@ struct Session::Impl {
     omp_set_num_threads(options.threads);
     {
       FlushDenormals ftz;
-      f.code(&ctx, buffers.data(), dims.data());
+      code(&ctx, buffers.data(), dims.data());
     }
     if (!ctx.error.empty()) throw Error(fmt::format("{}: {}", f.name, ctx.error));
     return out;
@@ -204,6 +205,12 @@ struct Session::Impl {
     return it->second;
   }
 };
+
+void Model::prepare(const std::string &name) const {
+  const FunctionDesc *f = loaded_->desc.function(name);
+  if (!f) throw Error(fmt::format("model '{}' has no entry point '{}'", loaded_->desc.name, name));
+  loaded_->code(*f);
+}
 
 Session::Session(std::shared_ptr<const LoadedModel> model, SessionOptions options)
     : impl_(std::make_unique<Impl>(std::move(model), options)) {}

@@ -357,15 +357,44 @@ private:
 
 } // namespace
 
-std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext &context, const llvm::TargetMachine &tm) {
-  auto out = std::make_unique<llvm::Module>("nncc_" + module.name, context);
+namespace {
+
+std::unique_ptr<llvm::Module> empty_module(const std::string &name, llvm::LLVMContext &context, const llvm::TargetMachine &tm) {
+  auto out = std::make_unique<llvm::Module>(name, context);
   out->setTargetTriple(tm.getTargetTriple().str());
   out->setDataLayout(tm.createDataLayout());
-  ModuleContext mc{*out, {}, tm.getTargetCPU().str(), tm.getTargetFeatureString().str()};
+  return out;
+}
+
+/// Lowers every entry point into the module `module_for` gives it; the
+/// primitive call sites are numbered across all of them, as the Session's
+/// primitive caches expect.
+template <typename ModuleFor> void lower_entry_points(const ir::Module &module, const llvm::TargetMachine &tm, ModuleFor module_for) {
   ModelDesc desc = describe(module); // the same symbol numbering the Session uses
-  for (size_t i = 0; i < desc.symbols.size(); ++i) mc.symbols[desc.symbols[i]] = static_cast<int>(i);
+  std::map<std::string, int> symbols;
+  for (size_t i = 0; i < desc.symbols.size(); ++i) symbols[desc.symbols[i]] = static_cast<int>(i);
   int site = 0;
-  for (const ir::Function *fn : compiler::entry_points(module)) FunctionLowering(mc, module, *fn, site).run();
+  for (const ir::Function *fn : compiler::entry_points(module)) {
+    ModuleContext mc{module_for(*fn), symbols, tm.getTargetCPU().str(), tm.getTargetFeatureString().str()};
+    FunctionLowering(mc, module, *fn, site).run();
+  }
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext &context, const llvm::TargetMachine &tm) {
+  auto out = empty_module("nncc_" + module.name, context, tm);
+  lower_entry_points(module, tm, [&](const ir::Function &) -> llvm::Module & { return *out; });
+  return out;
+}
+
+std::vector<std::unique_ptr<llvm::Module>> lower_each(const ir::Module &module, llvm::LLVMContext &context,
+                                                      const llvm::TargetMachine &tm) {
+  std::vector<std::unique_ptr<llvm::Module>> out;
+  lower_entry_points(module, tm, [&](const ir::Function &fn) -> llvm::Module & {
+    out.push_back(empty_module(entry_symbol(module, fn.name()), context, tm));
+    return *out.back();
+  });
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 #include <memory>
+#include <vector>
 
 namespace nncc::codegen {
 
@@ -18,6 +19,10 @@ std::unique_ptr<llvm::TargetMachine> make_target_machine(const std::string &cpu,
 
 /// Lowers the module's entry points (compiler::build_entry_points first).
 std::unique_ptr<llvm::Module> lower(const ir::Module &module, llvm::LLVMContext &context, const llvm::TargetMachine &tm);
+/// The same code, one LLVM module per entry point (compiler::entry_points
+/// order), each compilable on its own (the JIT compiles them on first call).
+std::vector<std::unique_ptr<llvm::Module>> lower_each(const ir::Module &module, llvm::LLVMContext &context,
+                                                      const llvm::TargetMachine &tm);
 
 /// LLVM's default pipeline at `opt_level` (0..3), vectorizers included.
 void optimize(llvm::Module &module, llvm::TargetMachine &tm, int opt_level);

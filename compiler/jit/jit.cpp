@@ -3,23 +3,19 @@
 #include "compiler/codegen/lower.h"
 #include "nncc/kernel_abi.h"
 
-#include <llvm/Bitcode/BitcodeWriter.h>
-#include <llvm/Support/MemoryBuffer.h>
-
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <mutex>
 
 namespace nncc::jit {
 
 namespace {
-
-struct JitModel : LoadedModel {
-  std::unique_ptr<llvm::orc::LLJIT> jit;
-};
 
 template <typename T> T unwrap(llvm::Expected<T> value, const char *what) {
   if (!value) throw Error(fmt::format("JIT: {}: {}", what, llvm::toString(value.takeError())));
@@ -58,6 +54,60 @@ std::string cache_key(const llvm::Module &lowered, const llvm::TargetMachine &tm
   return ObjectCache::key({bitcode.str(), triple, cpu, features, level});
 }
 
+/// The model's entry points, each lowered into a module of its own and
+/// compiled (or loaded from the cache) the first time the Session asks for
+/// it: `nncc bench` compiles train_step only, `nncc train` train_step and
+/// evaluate.
+struct JitModel : LoadedModel {
+  int opt_level = 2;
+  std::optional<ObjectCache> cache;
+  std::unique_ptr<llvm::TargetMachine> tm;
+  std::unique_ptr<llvm::LLVMContext> context; // before the modules: destroyed after them
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  mutable std::mutex mutex; // guards the members below, the context and the JIT
+  mutable std::vector<std::unique_ptr<llvm::Module>> pending; // per desc.functions entry; null once compiled
+  std::vector<std::string> symbols;
+  std::unique_ptr<std::atomic<EntryPoint>[]> ready; // per desc.functions entry; null until compiled
+
+  EntryPoint code(const FunctionDesc &f) const override {
+    size_t i = static_cast<size_t>(&f - desc.functions.data());
+    if (i >= desc.functions.size()) throw Error(fmt::format("JIT: '{}' is not an entry point of model '{}'", f.name, desc.name));
+    if (EntryPoint e = ready[i].load(std::memory_order_acquire)) return e;
+    std::lock_guard lock(mutex);
+    if (EntryPoint e = ready[i].load(std::memory_order_acquire)) return e;
+    EntryPoint e = compile_entry(i);
+    ready[i].store(e, std::memory_order_release);
+    return e;
+  }
+
+private:
+  /// The object file comes from the cache, or is optimized and emitted now
+  /// (and cached): the JIT links an object either way, so both paths run
+  /// the same code.
+  EntryPoint compile_entry(size_t i) const {
+    auto start = std::chrono::steady_clock::now();
+    llvm::Module &module = *pending[i];
+    std::string key = cache ? cache_key(module, *tm, opt_level) : std::string();
+    std::optional<std::string> object = cache ? cache->load(key) : std::nullopt;
+    bool cached = object.has_value();
+    if (!cached) {
+      codegen::optimize(module, *tm, opt_level);
+      object = codegen::emit_machine_code(module, *tm, codegen::MachineCode::Object);
+      if (cache) cache->store(key, *object);
+    }
+    check(jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbols[i] + ".o")), "adding an object");
+    auto e = unwrap(jit->lookup(symbols[i]), "looking up an entry point").toPtr<EntryPoint>();
+    pending[i].reset();
+    ++(cached ? loaded_from_cache : compiled_afresh);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    compile_ms += ms;
+    if (debug_level() >= 1)
+      fmt::print(stderr, "nncc: JIT compiled {} of model '{}' in {:.1f} ms ({})\n", desc.functions[i].name, desc.name, ms,
+                 cached ? "from the cache" : fmt::format("LLVM O{} + machine code", opt_level));
+    return e;
+  }
+};
+
 } // namespace
 
 std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::TargetOptions &target,
@@ -65,26 +115,19 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
   auto start = std::chrono::steady_clock::now();
   auto model = std::make_shared<JitModel>();
   model->desc = codegen::describe(module);
+  model->opt_level = target.opt_level;
+  model->cache = cache;
+  model->tm = codegen::make_target_machine(target.cpu, target.opt_level);
+  model->context = std::make_unique<llvm::LLVMContext>();
+  model->pending = codegen::lower_each(module, *model->context, *model->tm); // describe's order: compiler::entry_points
+  for (const FunctionDesc &f : model->desc.functions) model->symbols.push_back(codegen::entry_symbol(module, f.name));
+  model->ready = std::make_unique<std::atomic<EntryPoint>[]>(model->desc.functions.size());
 
-  // The object file: from the cache, or optimized and emitted now (and
-  // cached). The JIT links it either way, so both paths run the same code.
-  auto tm = codegen::make_target_machine(target.cpu, target.opt_level);
-  llvm::LLVMContext context;
-  auto lowered = codegen::lower(module, context, *tm);
-  std::string key = cache ? cache_key(*lowered, *tm, target.opt_level) : std::string();
-  std::optional<std::string> object = cache ? cache->load(key) : std::nullopt;
-  model->from_cache = object.has_value();
-  if (!object) {
-    codegen::optimize(*lowered, *tm, target.opt_level);
-    object = codegen::emit_machine_code(*lowered, *tm, codegen::MachineCode::Object);
-    if (cache) cache->store(key, *object);
-  }
-  auto lowered_at = std::chrono::steady_clock::now();
-
-  llvm::orc::JITTargetMachineBuilder jtmb(tm->getTargetTriple());
-  jtmb.setCPU(tm->getTargetCPU().str());
-  jtmb.addFeatures(std::vector<std::string>{tm->getTargetFeatureString().str()});
-  jtmb.setCodeGenOptLevel(tm->getOptLevel());
+  const llvm::TargetMachine &tm = *model->tm;
+  llvm::orc::JITTargetMachineBuilder jtmb(tm.getTargetTriple());
+  jtmb.setCPU(tm.getTargetCPU().str());
+  jtmb.addFeatures(std::vector<std::string>{tm.getTargetFeatureString().str()});
+  jtmb.setCodeGenOptLevel(tm.getOptLevel());
   model->jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(), "creating LLJIT");
   llvm::orc::LLJIT &jit = *model->jit;
   llvm::orc::JITDylib &lib = jit.getMainJITDylib();
@@ -92,19 +135,10 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
   // libm (exp, log, tanh, pow of f64 code) and memcpy/memset.
   lib.addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(jit.getDataLayout().getGlobalPrefix()),
                           "searching this process"));
-  check(jit.addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, module.name + ".o")), "adding the object");
-
-  for (FunctionDesc &f : model->desc.functions)
-    f.code = unwrap(jit.lookup(codegen::entry_symbol(module, f.name)), "looking up an entry point").toPtr<EntryPoint>();
-  auto end = std::chrono::steady_clock::now();
-  model->compile_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  model->compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (debug_level() >= 1)
-    fmt::print(stderr, "nncc: JIT compiled model '{}' in {:.1f} ms ({} {:.1f} ms, linking {:.1f} ms)\n", module.name,
-               model->compile_ms,
-               model->from_cache ? "lowering + loading from the cache"
-                                 : fmt::format("lowering + LLVM O{} + machine code", target.opt_level),
-               std::chrono::duration<double, std::milli>(lowered_at - start).count(),
-               std::chrono::duration<double, std::milli>(end - lowered_at).count());
+    fmt::print(stderr, "nncc: JIT lowered model '{}' in {:.1f} ms; each entry point compiles at its first call\n", module.name,
+               model->compile_ms.load());
   return model;
 }
 

@@ -13,8 +13,9 @@ int main(int argc, char **argv) {
   try {
     nncc::Compiler cc;
     nncc::Model model = cc.compile_file(path);
+    model.prepare("train_step"); // else compiled at its first call
     nncc::Session s = model.new_session({.seed = 42, .threads = 1});
-    std::printf("compiled %s in %.1f ms\n", model.name().c_str(), model.compile_ms());
+    std::printf("compiled %s in %.1f ms%s\n", model.name().c_str(), model.compile_ms(), model.from_cache() ? " (from the cache)" : "");
 
     nncc::Tensor x = nncc::Tensor::f32({4, 2}, {0, 0, 0, 1, 1, 0, 1, 1});
     nncc::Tensor y = nncc::Tensor::f32({4, 1}, {0, 1, 1, 0});

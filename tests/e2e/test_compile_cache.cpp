@@ -50,9 +50,12 @@ struct TempCache {
   }
 };
 
+/// The model with train_step compiled (one cache entry).
 Model compile(const TempCache &cache, const std::string &source, int opt_level = 2) {
   Compiler cc({.opt_level = opt_level, .cache = true, .cache_dir = cache.dir.string()});
-  return cc.compile_source("xor.nn", source);
+  Model model = cc.compile_source("xor.nn", source);
+  model.prepare("train_step");
+  return model;
 }
 
 TensorMap xor_batch() {
@@ -94,6 +97,34 @@ TEST_CASE("a second compile of a model loads its object from the cache and train
   CHECK(bitwise_equal(train(fresh), train(cached)));
 }
 
+TEST_CASE("each entry point compiles at its first call, from the cache when it is there", "[cache]") {
+  TempCache cache("lazy");
+  Compiler cc({.cache_dir = cache.dir.string()});
+  Model model = cc.compile_source("xor.nn", xor_source());
+  CHECK_FALSE(model.from_cache()); // nothing compiled yet
+  CHECK(cache.files().empty());
+  double lowered_ms = model.compile_ms();
+
+  Session s = model.new_session({.seed = 3, .threads = 1});
+  Tensor x(DType::F32, {1, 2});
+  TensorMap out = s.forward({{"x", x}});
+  CHECK(out.at("p").shape() == std::vector<int64_t>{1, 1});
+  CHECK(cache.files().size() == 1);
+  CHECK(model.compile_ms() > lowered_ms);
+  s.train_step(xor_batch());
+  CHECK(cache.files().size() == 2);
+  s.train_step(xor_batch()); // compiled once
+  CHECK(cache.files().size() == 2);
+  CHECK_FALSE(model.from_cache());
+
+  Model again = cc.compile_source("xor.nn", xor_source());
+  again.prepare("forward");
+  again.prepare("train_step");
+  CHECK(again.from_cache());
+  CHECK(cache.files().size() == 2);
+  CHECK_THROWS_WITH(again.prepare("backward"), Catch::Matchers::Contains("model 'xor' has no entry point 'backward'"));
+}
+
 TEST_CASE("the cache key covers the model, the optimization level and the target CPU", "[cache]") {
   TempCache cache("key");
   compile(cache, xor_source());
@@ -130,8 +161,10 @@ TEST_CASE("the cache key covers the model, the optimization level and the target
   auto object_cache = jit::ObjectCache::open(cache.dir.string());
   REQUIRE(object_cache);
   Model native(jit::compile(*result.module, {.cpu = "native", .opt_level = 2}, object_cache));
+  native.prepare("train_step");
   CHECK(native.from_cache()); // the first compile's entry
   Model v2(jit::compile(*result.module, {.cpu = "x86-64-v2", .opt_level = 2}, object_cache));
+  v2.prepare("train_step");
   CHECK_FALSE(v2.from_cache());
   CHECK(cache.files().size() == 4);
   // Both trained the same way up to float reassociation (other vector widths).
@@ -180,7 +213,9 @@ TEST_CASE("concurrent compiles of one model leave one whole entry and no tempora
 TEST_CASE("NNCC_CACHE=off and CompilerOptions::cache = false compile without touching the cache", "[cache]") {
   TempCache cache("off");
   Compiler no_cache({.cache = false, .cache_dir = cache.dir.string()});
-  CHECK_FALSE(no_cache.compile_source("xor.nn", xor_source()).from_cache());
+  Model uncached = no_cache.compile_source("xor.nn", xor_source());
+  uncached.prepare("train_step");
+  CHECK_FALSE(uncached.from_cache());
   CHECK(cache.files().empty());
 
   ::setenv("NNCC_CACHE", "off", 1);

@@ -12,6 +12,7 @@
 #include "nncc/model_desc.hpp"
 #include "nncc/tensor.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,8 +26,14 @@ using TensorMap = std::map<std::string, Tensor>;
 /// instance or a loaded library).
 struct LoadedModel {
   ModelDesc desc;
-  double compile_ms = 0;   // time spent producing the code
-  bool from_cache = false; // the JIT loaded the code from its on-disk cache
+  /// Time spent producing code so far (the JIT adds each entry point it compiles).
+  mutable std::atomic<double> compile_ms{0};
+  /// Entry points the JIT generated afresh, and those it loaded from its on-disk cache.
+  mutable std::atomic<int> compiled_afresh{0}, loaded_from_cache{0};
+
+  /// The machine code of `f`, one of desc.functions. The JIT compiles an
+  /// entry point the first time it is asked for it; throws Error when that fails.
+  virtual EntryPoint code(const FunctionDesc &f) const { return f.code; }
   virtual ~LoadedModel() = default;
 };
 
@@ -86,9 +93,15 @@ public:
   Session new_session(SessionOptions options = {}) const { return Session(loaded_, options); }
   const ModelDesc &desc() const { return loaded_->desc; }
   const std::string &name() const { return loaded_->desc.name; }
+  /// Time spent producing code so far: the JIT compiles each entry point at
+  /// its first call (or at prepare), so this grows until all have run.
   double compile_ms() const { return loaded_->compile_ms; }
-  /// The JIT found the machine code in its cache (CompilerOptions::cache).
-  bool from_cache() const { return loaded_->from_cache; }
+  /// Compiles entry point `name` (forward, evaluate, grad, train_step) now
+  /// instead of at its first call; an AOT library has it already.
+  void prepare(const std::string &name) const;
+  /// Every entry point compiled so far came from the JIT's on-disk cache
+  /// (CompilerOptions::cache); false before any was compiled.
+  bool from_cache() const { return loaded_->loaded_from_cache > 0 && loaded_->compiled_afresh == 0; }
 
 private:
   std::shared_ptr<const LoadedModel> loaded_;
