@@ -8,7 +8,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 nncc="${NNCC:-$root/build/bin/nncc}"
 steps="${1:-30}"
 python=/usr/bin/python3
-export OMP_WAIT_POLICY=passive
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; measured f32 FMA peak: $("$root/build/bench/peak_flops")"
 echo "| batch | threads | nncc µs/step | PyTorch µs/step | PyTorch / nncc |"
 echo "|---|---|---|---|---|"

@@ -16,9 +16,11 @@ Dataset from_idx(const std::string &name, const std::string &images_path, const 
   int64_t rows = images.shape[0], width = static_cast<int64_t>(images.bytes.size()) / std::max<int64_t>(rows, 1);
   Dataset d{name, {}, rows};
   Tensor x(DType::F32, {rows, width});
-  for (size_t i = 0; i < images.bytes.size(); ++i) x.data<float>()[i] = static_cast<float>(images.bytes[i] * scale);
+  float *pixels = x.data<float>(); // (data<T>() checks the dtype: not once per pixel)
+  for (size_t i = 0; i < images.bytes.size(); ++i) pixels[i] = static_cast<float>(images.bytes[i] * scale);
   Tensor y(DType::I32, {rows});
-  for (int64_t i = 0; i < rows; ++i) y.data<int32_t>()[i] = labels.bytes[static_cast<size_t>(i)];
+  int32_t *classes = y.data<int32_t>();
+  for (int64_t i = 0; i < rows; ++i) classes[i] = labels.bytes[static_cast<size_t>(i)];
   d.fields = {{"x", std::move(x)}, {"y", std::move(y)}};
   return d;
 }

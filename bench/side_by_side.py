@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""nncc against PyTorch eager, in one run, on the same models, batches,
+optimizers and thread counts (issue 15's table).
+
+For each configuration and thread count the two are run alternately,
+ROUNDS times each (`nncc bench --json` and bench/torch_reference.py step);
+the table shows the median over rounds of each run's median µs per step,
+the ratio PyTorch / nncc, and nncc's GFLOP/s (FLOPs the matmuls and
+convolutions of train_step execute) as a fraction of the f32 FMA peak
+build/bench/peak_flops measures at the start, on this CPU. Then nncc's
+compile time (cold: NNCC_CACHE=off; cached: a second compile), and with
+--e2e Fashion-MNIST trained end to end by both (`nncc train` and
+torch_reference.py train: data loading and evaluation included; wall time
+of the whole process, test accuracy after the last epoch).
+
+usage: bench/side_by_side.py [--rounds R] [--configs xor,small,...] [--threads 1,2]
+                             [--e2e] [--epochs E] [--json FILE]
+Needs Debian's python3-torch and libopenblas0-openmp (bench/setup) and a
+built nncc (scripts/build nncc bench). Run it on an otherwise idle machine."""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("NNCC_BUILD_DIR", os.path.join(ROOT, "build"))
+NNCC = os.environ.get("NNCC", os.path.join(BUILD, "bin", "nncc"))
+TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there, not in a pyenv
+
+# name: (.nn file, batch, PyTorch model, PyTorch optimizer, nncc steps, PyTorch steps)
+CONFIGS = {
+    "xor": ("examples/xor.nn", 4, "xor", "sgd:0.5", 20000, 2000),
+    "small": ("bench/models/small_mlp.nn", 64, "mlp:784,128,10", "sgd:0.1", 2000, 300),
+    "mid": ("examples/fashion_mlp.nn", 128, "mlp:784,512,256,10", "adam:1e-3", 300, 60),
+    "big": ("bench/models/big_mlp.nn", 256, "mlp:784,2048,2048,10", "adam:1e-3", 20, 10),
+    "cnn": ("examples/fashion_cnn.nn", 128, "cnn", "adam:1e-3", 15, 8),
+}
+
+
+def openblas_core():
+    """OpenBLAS cannot name these VMs' CPUs and falls back to its Prescott
+    (SSE3) kernels, 2-3x slower: name the core from the CPU's flags, so
+    PyTorch's matmuls run as fast as the CPU allows."""
+    if "OPENBLAS_CORETYPE" in os.environ:
+        return os.environ["OPENBLAS_CORETYPE"]
+    flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+    return "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else "Prescott"
+
+
+def run(cmd, threads, env=None):
+    # OpenMP's default wait policy: threads spin briefly between parallel
+    # regions. OMP_WAIT_POLICY=passive (right when two OpenMP processes
+    # share the cores, as ctest -j2 does) made 2-thread steps up to 4x slower.
+    e = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_CORETYPE=openblas_core(), **(env or {}))
+    e.pop("OMP_WAIT_POLICY", None)
+    out = subprocess.run(cmd, env=e, check=True, capture_output=True, text=True).stdout
+    return out
+
+
+def nncc_step(config, threads):
+    path, batch, _, _, steps, _ = CONFIGS[config]
+    out = run([NNCC, "bench", os.path.join(ROOT, path), "--batch", str(batch), "--threads", str(threads),
+               "--steps", str(steps), "--json"], threads)
+    return json.loads(out)
+
+
+def torch_step(config, threads):
+    _, batch, model, opt, _, steps = CONFIGS[config]
+    out = run([TORCH_PYTHON, os.path.join(ROOT, "bench", "torch_reference.py"), "step", "--model", model, "--opt", opt,
+               "--batch", str(batch), "--threads", str(threads), "--steps", str(steps)], threads)
+    return json.loads(out)
+
+
+def compile_times(rounds):
+    """Cold and cached compile of the mid model's train_step (nncc bench's figure)."""
+    cold, cached = [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as cache:
+            path = os.path.join(ROOT, CONFIGS["mid"][0])
+            cmd = [NNCC, "bench", path, "--batch", "128", "--threads", "1", "--steps", "1", "--json"]
+            first = json.loads(run(cmd, 1, {"NNCC_CACHE_DIR": cache}))
+            second = json.loads(run(cmd, 1, {"NNCC_CACHE_DIR": cache}))
+            assert not first["compiled_from_cache"] and second["compiled_from_cache"]
+            cold.append(first["compile_ms"])
+            cached.append(second["compile_ms"])
+    return statistics.median(cold), statistics.median(cached)
+
+
+def timed(cmd, threads):
+    """(stdout, wall seconds, peak resident MB) of one process."""
+    e = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_CORETYPE=openblas_core())
+    e.pop("OMP_WAIT_POLICY", None)
+    t0 = time.perf_counter()
+    with subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, text=True) as p:
+        out = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed with status {p.returncode}")
+    return out, time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def end_to_end(epochs, threads):
+    out, nncc_s, nncc_mb = timed([NNCC, "train", os.path.join(ROOT, "examples", "fashion_mlp.nn"), "--data", "fashion-mnist",
+                                  "--epochs", str(epochs), "--batch", "128", "--threads", str(threads)], threads)
+    nncc_acc = float(re.findall(r"test_acc ([0-9.]+)", out)[-1])
+    out, torch_s, torch_mb = timed([TORCH_PYTHON, os.path.join(ROOT, "bench", "torch_reference.py"), "train", "--epochs", str(epochs),
+                                    "--batch", "128", "--threads", str(threads)], threads)
+    return {"epochs": epochs, "threads": threads, "nncc_s": nncc_s, "nncc_test_acc": nncc_acc, "nncc_peak_mb": nncc_mb,
+            "torch_s": torch_s, "torch_test_acc": json.loads(out)["test_acc"], "torch_peak_mb": torch_mb}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--configs", default=",".join(CONFIGS))
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--e2e", action="store_true", help="also train Fashion-MNIST end to end with both")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--json", help="write the results here too")
+    a = p.parse_args()
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    peak = json.loads(run([os.path.join(BUILD, "bench", "peak_flops")], os.cpu_count()))
+    torch_version = run([TORCH_PYTHON, "-c", "import torch; print(torch.__version__)"], 1).strip()
+    print(f"CPU: {cpu}, {os.cpu_count()} cores, {peak['isa']}; measured f32 FMA peak {peak['f32_fma_gflops_1_thread']:.1f} GFLOP/s "
+          f"on 1 thread, {peak['f32_fma_gflops_all']:.1f} on {peak['threads']}; PyTorch {torch_version} "
+          f"(OPENBLAS_CORETYPE={openblas_core()}); {a.rounds} rounds")
+    print()
+    print("| config | threads | nncc µs/step | PyTorch µs/step | PyTorch / nncc | nncc GFLOP/s | of peak |")
+    print("|---|---|---|---|---|---|---|")
+    rows = []
+    for config in a.configs.split(","):
+        for threads in (int(t) for t in a.threads.split(",")):
+            ours, theirs, gflops = [], [], []
+            for _ in range(a.rounds):
+                n = nncc_step(config, threads)
+                ours.append(n["us_per_step"])
+                gflops.append(n["gflops"])
+                theirs.append(torch_step(config, threads)["us_per_step"])
+            us, torch_us, g = statistics.median(ours), statistics.median(theirs), statistics.median(gflops)
+            peak_here = peak["f32_fma_gflops_1_thread"] if threads == 1 else peak["f32_fma_gflops_all"] * threads / peak["threads"]
+            rows.append({"config": config, "threads": threads, "batch": CONFIGS[config][1], "nncc_us": us, "torch_us": torch_us,
+                         "ratio": torch_us / us, "nncc_gflops": g, "fraction_of_peak": g / peak_here,
+                         "nncc_runs_us": ours, "torch_runs_us": theirs})
+            print(f"| {config} | {threads} | {us:,.1f} | {torch_us:,.1f} | {torch_us / us:.2f}x | {g:.1f} | {100 * g / peak_here:.0f} % |",
+                  flush=True)
+    cold, cached = compile_times(a.rounds)
+    print()
+    print(f"compile (mid, train_step, -O2): {cold:.1f} ms cold, {cached:.1f} ms from the cache")
+    result = {"cpu": cpu, "cores": os.cpu_count(), "peak": peak, "torch": torch_version, "openblas_core": openblas_core(),
+              "rounds": a.rounds, "steps": rows,
+              "compile_ms": {"cold": cold, "cached": cached}}
+    if a.e2e:
+        e = end_to_end(a.epochs, 2)
+        result["end_to_end"] = e
+        print(f"Fashion-MNIST, fashion_mlp, {e['epochs']} epochs, batch 128, {e['threads']} threads, whole process: "
+              f"nncc {e['nncc_s']:.1f} s (test acc {e['nncc_test_acc']:.4f}), PyTorch {e['torch_s']:.1f} s "
+              f"(test acc {e['torch_test_acc']:.4f}): {e['nncc_s'] / e['torch_s']:.2f}x PyTorch's wall time; "
+              f"peak resident memory nncc {e['nncc_peak_mb']:.0f} MB, PyTorch {e['torch_peak_mb']:.0f} MB")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"wrote {a.json}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

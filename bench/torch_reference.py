@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""PyTorch eager references for bench/side_by_side.py (Debian's python3-torch
+under /usr/bin/python3; bench/setup installs it with OpenBLAS).
+
+  torch_reference.py step --model M --opt O --batch B [--threads T] [--steps K]
+      times train steps (forward, loss, backward, optimizer) on random data
+      as `nncc bench` does: the median of K steps after a warm-up of K/10
+      (at least 3); prints {"us_per_step": ...}.
+  torch_reference.py train [--epochs E] [--batch B] [--threads T]
+      trains examples/fashion_mlp.nn's MLP on Fashion-MNIST as `nncc train`
+      does (He-uniform hidden layers, Glorot-uniform last layer, zero
+      biases, Adam 1e-3, pixels / 255, reshuffled each epoch, test accuracy
+      after each epoch); prints {"test_acc": ...}.
+
+Models (M): xor (2-8-1, tanh, sigmoid, binary cross-entropy), mlp:784,128,10
+(relu between layers, cross-entropy), cnn (examples/fashion_cnn.nn).
+Optimizers (O): sgd:LR, adam:LR."""
+import argparse
+import gzip
+import json
+import time
+
+import torch
+from torch import nn
+
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i + 2 < len(sizes):
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def build(model, batch):
+    """The network, its loss and a random batch (x, y)."""
+    if model == "xor":
+        net = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
+        return net, nn.BCELoss(), torch.rand(batch, 2), torch.randint(0, 2, (batch, 1)).float()
+    if model == "cnn":
+        return cnn(), nn.CrossEntropyLoss(), torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+    sizes = [int(s) for s in model.split(":")[1].split(",")]
+    return mlp(sizes), nn.CrossEntropyLoss(), torch.rand(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
+
+
+def optimizer(spec, params):
+    name, lr = spec.split(":")
+    return (torch.optim.Adam if name == "adam" else torch.optim.SGD)(params, lr=float(lr))
+
+
+def step_command(a):
+    net, loss_fn, x, y = build(a.model, a.batch)
+    opt = optimizer(a.opt, net.parameters())
+
+    def step():
+        opt.zero_grad()
+        loss_fn(net(x), y).backward()
+        opt.step()
+
+    for _ in range(max(3, a.steps // 10)):
+        step()
+    times = []
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e6)
+    times.sort()
+    print(json.dumps({"us_per_step": times[len(times) // 2]}))
+
+
+def idx(name):
+    raw = gzip.open(f"{DATA}/{name}", "rb").read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return torch.frombuffer(bytearray(raw[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+
+
+def train_command(a):
+    x = idx("train-images-idx3-ubyte.gz").reshape(-1, 784).float().div(255)
+    y = idx("train-labels-idx1-ubyte.gz").long()
+    tx = idx("t10k-images-idx3-ubyte.gz").reshape(-1, 784).float().div(255)
+    ty = idx("t10k-labels-idx1-ubyte.gz").long()
+    net = mlp([784, 512, 256, 10])
+    for m in net.modules():
+        if isinstance(m, nn.Linear):
+            if m.out_features == 10:
+                nn.init.xavier_uniform_(m.weight)
+            else:  # he_uniform: bound sqrt(6 / fan_in)
+                bound = (6 / m.in_features) ** 0.5
+                nn.init.uniform_(m.weight, -bound, bound)
+            nn.init.zeros_(m.bias)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    acc = 0.0
+    for _ in range(a.epochs):
+        order = torch.randperm(len(x))
+        for i in range(0, len(x), a.batch):
+            b = order[i:i + a.batch]
+            opt.zero_grad()
+            loss_fn(net(x[b]), y[b]).backward()
+            opt.step()
+        with torch.no_grad():
+            acc = (net(tx).argmax(1) == ty).float().mean().item()
+    print(json.dumps({"test_acc": acc}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("step")
+    s.add_argument("--model", required=True)
+    s.add_argument("--opt", required=True)
+    s.add_argument("--batch", type=int, required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--steps", type=int, default=30)
+    t = sub.add_parser("train")
+    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--batch", type=int, default=128)
+    t.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    (step_command if a.command == "step" else train_command)(a)
+
+
+if __name__ == "__main__":
+    main()
