@@ -1,5 +1,6 @@
 #include "max_pool_blocked.h"
 
+#include "nncc/always_inline.hpp"
 #include "threads.h"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 namespace nncc::runtime {
 namespace {
 
-#define NNCC_INLINE [[gnu::always_inline]] inline
 // File-local clones: an exported clone dispatcher would leak out of AOT
 // libraries (kernel_abi.cpp says more).
 #define NNCC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))

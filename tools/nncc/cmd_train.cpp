@@ -177,7 +177,7 @@ public:
   int run() {
     fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}\n", name_, data_.train.name, data_.train.rows,
                data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "",
-               scheduled() ? fmt::format(", cosine lr from {:.4g}", at_.base_lr) : "");
+               scheduled() ? fmt::format(", {} lr from {:.4g}", lr_schedule_name(opt_.schedule), at_.base_lr) : "");
     if (!opt_.resume.empty())
       fmt::print("resumed from {} at epoch {}, step {} (train step {})\n", opt_.resume, at_.epochs_done + 1, at_.steps_done, session_.step());
     auto start = Clock::now();

@@ -3,12 +3,19 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <stdexcept>
 
 namespace nncc::tool {
 
 const std::map<std::string, LrSchedule> &lr_schedule_names() {
   static const std::map<std::string, LrSchedule> names{{"constant", LrSchedule::Constant}, {"cosine", LrSchedule::Cosine}};
   return names;
+}
+
+const std::string &lr_schedule_name(LrSchedule schedule) {
+  for (const auto &[name, s] : lr_schedule_names())
+    if (s == schedule) return name;
+  throw std::logic_error("an lr schedule without a name");
 }
 
 double scheduled_lr(LrSchedule schedule, double base, int64_t t, int64_t total) {

@@ -18,6 +18,8 @@ enum class LrSchedule {
 
 /// The names --schedule takes.
 const std::map<std::string, LrSchedule> &lr_schedule_names();
+/// The schedule's --schedule name ("cosine").
+const std::string &lr_schedule_name(LrSchedule schedule);
 
 /// The lr of step t (0-based) of a run of `total` steps starting from `base`.
 double scheduled_lr(LrSchedule schedule, double base, int64_t t, int64_t total);

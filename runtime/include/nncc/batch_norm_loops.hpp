@@ -15,8 +15,7 @@
 
 // Inlined into their callers, so the runtime's per-ISA clones of them
 // (kernel_abi.cpp) compile the loops for each instruction set.
-#define NNCC_INLINE [[gnu::always_inline]] inline
-#define NNCC_INLINE_LAMBDA __attribute__((always_inline))
+#include "nncc/always_inline.hpp"
 
 namespace nncc::loops {
 
