@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # examples/fashion_cnn.nn: nncc bench vs the same model in PyTorch eager
-# (bench/fashion_cnn_torch.py), alternated in one run, batch 64 and 128, 1
+# (bench/torch_reference.py step --model cnn), alternated in one run, batch 64 and 128, 1
 # and 2 threads. Needs Debian's python3-torch (/usr/bin/python3).
 #   bench/cnn_side_by_side.sh [STEPS]
 set -euo pipefail
@@ -14,7 +14,7 @@ echo "|---|---|---|---|---|"
 for batch in 64 128; do
   for threads in 1 2; do
     n=$(OMP_NUM_THREADS=$threads "$nncc" bench "$root/examples/fashion_cnn.nn" --batch "$batch" --threads "$threads" --steps "$steps" --json)
-    t=$(OMP_NUM_THREADS=$threads "$python" "$root/bench/fashion_cnn_torch.py" --batch "$batch" --threads "$threads" --steps "$steps")
+    t=$(OMP_NUM_THREADS=$threads "$python" "$root/bench/torch_reference.py" step --model cnn --opt adam:1e-3 --batch "$batch" --threads "$threads" --steps "$steps")
     "$python" - "$batch" "$threads" "$n" "$t" <<'PY'
 import json, sys
 batch, threads, n, t = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])

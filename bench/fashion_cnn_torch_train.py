@@ -11,20 +11,12 @@ data from dataset-fashion-mnist).
 
 usage: fashion_cnn_torch_train.py [--bn] [--cosine] [--epochs E] [--threads T] [--seed S]"""
 import argparse
-import gzip
 import time
 
 import torch
 from torch import nn
 
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def idx(name):
-    raw = gzip.open(f"{DATA}/{name}", "rb").read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return torch.frombuffer(bytearray(raw[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+from torch_reference import idx  # bench/ is this script's directory
 
 
 def model(bn):
