@@ -17,6 +17,7 @@ const char *safetensors_dtype(DType d) {
   case DType::F32: return "F32";
   case DType::F64: return "F64";
   case DType::I32: return "I32";
+  case DType::U8: return "U8";
   }
   return "?";
 }
@@ -25,6 +26,7 @@ std::optional<DType> parse_dtype(const std::string &s) {
   if (s == "F32") return DType::F32;
   if (s == "F64") return DType::F64;
   if (s == "I32") return DType::I32;
+  if (s == "U8") return DType::U8;
   return std::nullopt;
 }
 

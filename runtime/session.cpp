@@ -44,6 +44,7 @@ void fill_all(Tensor &t, double v) {
   case DType::F32: return fill<float>(t, v);
   case DType::F64: return fill<double>(t, v);
   case DType::I32: return fill<int32_t>(t, v);
+  case DType::U8: return fill<uint8_t>(t, v);
   }
 }
 

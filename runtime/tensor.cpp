@@ -10,11 +10,12 @@ const char *dtype_name(DType dtype) {
   case DType::F32: return "f32";
   case DType::F64: return "f64";
   case DType::I32: return "i32";
+  case DType::U8: return "u8";
   }
   return "?";
 }
 
-size_t dtype_size(DType dtype) { return dtype == DType::F64 ? 8 : 4; }
+size_t dtype_size(DType dtype) { return dtype == DType::F64 ? 8 : dtype == DType::U8 ? 1 : 4; }
 
 std::string shape_str(std::span<const int64_t> shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
@@ -35,6 +36,7 @@ double Tensor::at(int64_t i) const {
   case DType::F32: return data<float>()[i];
   case DType::F64: return data<double>()[i];
   case DType::I32: return data<int32_t>()[i];
+  case DType::U8: return data<uint8_t>()[i];
   }
   return 0;
 }

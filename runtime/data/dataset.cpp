@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 #include <fmt/format.h>
+#include <type_traits>
 
 namespace nncc::data {
 
@@ -76,18 +77,58 @@ Splits load(const std::string &spec, double image_scale) {
   throw Error(fmt::format("unknown data spec '{}' (expected {})", spec, kKnownSpecs));
 }
 
-TensorMap gather(const Dataset &d, std::span<const int64_t> rows) {
-  TensorMap out;
-  for (const auto &[name, field] : d.fields) {
-    std::vector<int64_t> shape = field.shape();
-    shape[0] = static_cast<int64_t>(rows.size());
-    Tensor t(field.dtype(), shape);
-    size_t row_bytes = field.nbytes() / static_cast<size_t>(std::max<int64_t>(field.shape()[0], 1));
-    auto *dst = static_cast<char *>(t.raw());
-    const auto *src = static_cast<const char *>(field.raw());
-    for (size_t i = 0; i < rows.size(); ++i) std::memcpy(dst + i * row_bytes, src + static_cast<size_t>(rows[i]) * row_bytes, row_bytes);
-    out.emplace(name, std::move(t));
+namespace {
+
+/// Calls f with a value of the C++ type of `dtype`.
+template <typename F> void with_type(DType dtype, F f) {
+  switch (dtype) {
+  case DType::F32: return f(float{});
+  case DType::F64: return f(double{});
+  case DType::I32: return f(int32_t{});
+  case DType::U8: return f(uint8_t{});
   }
+}
+
+template <typename To, typename From>
+void convert_rows(const From *src, To *dst, int64_t width, std::span<const int64_t> rows, double u8_scale) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const From *row = src + rows[i] * width;
+    To *out = dst + static_cast<int64_t>(i) * width;
+    for (int64_t j = 0; j < width; ++j) {
+      if constexpr (std::is_same_v<From, uint8_t> && std::is_floating_point_v<To>)
+        out[j] = static_cast<To>(static_cast<float>(row[j] * u8_scale));
+      else
+        out[j] = static_cast<To>(row[j]);
+    }
+  }
+}
+
+} // namespace
+
+Tensor gather(const Dataset &d, const std::string &field, std::span<const int64_t> rows, DType dtype,
+              std::span<const int64_t> row_shape) {
+  const Tensor &f = d.fields.at(field);
+  std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
+  shape.insert(shape.end(), row_shape.begin(), row_shape.end());
+  Tensor out(dtype, shape);
+  int64_t width = f.numel() / std::max<int64_t>(f.shape()[0], 1);
+  if (out.numel() != static_cast<int64_t>(rows.size()) * width)
+    throw Error(fmt::format("dataset '{}': a row of field '{}' ({}) has {} elements, not the {} of {}", d.name, field, f.type_str(), width,
+                            out.numel() / std::max<int64_t>(shape[0], 1), shape_str(row_shape)));
+  if (f.dtype() == dtype) { // rows as they are
+    auto row_bytes = static_cast<size_t>(width) * dtype_size(dtype);
+    auto *dst = static_cast<char *>(out.raw());
+    const auto *src = static_cast<const char *>(f.raw());
+    for (size_t i = 0; i < rows.size(); ++i) std::memcpy(dst + i * row_bytes, src + static_cast<size_t>(rows[i]) * row_bytes, row_bytes);
+    return out;
+  }
+  with_type(f.dtype(), [&](auto from) {
+    with_type(dtype, [&](auto to) {
+      using From = decltype(from);
+      using To = decltype(to);
+      convert_rows(static_cast<const From *>(f.raw()), static_cast<To *>(out.raw()), width, rows, d.u8_scale);
+    });
+  });
   return out;
 }
 

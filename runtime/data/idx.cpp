@@ -4,7 +4,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <fstream>
-#include <iterator>
+#include <algorithm>
 #include <optional>
 #include <zlib.h>
 
@@ -66,9 +66,12 @@ std::string gunzip(const std::string &in, const std::string &path) {
       z.avail_out = sizeof buffer;
       rc = inflate(&z, Z_NO_FLUSH);
       out.append(buffer, sizeof buffer - z.avail_out);
-      if (!header && (header = parse_header(out, path)) && header->data_bytes > kMaxRatio * in.size())
-        throw invalid(path, fmt::format("the header promises {} bytes of data ({}), more than a {}-byte gzip file can hold", header->data_bytes,
-                                        shape_str(header->shape), in.size()));
+      if (!header && (header = parse_header(out, path))) {
+        if (header->data_bytes > kMaxRatio * in.size())
+          throw invalid(path, fmt::format("the header promises {} bytes of data ({}), more than a {}-byte gzip file can hold",
+                                          header->data_bytes, shape_str(header->shape), in.size()));
+        out.reserve(header->header_bytes + header->data_bytes); // one allocation, not ~log2(size) copies
+      }
       if (header && out.size() - header->header_bytes > header->data_bytes)
         throw invalid(path, fmt::format("more data than the header promises ({} bytes, {})", header->data_bytes, shape_str(header->shape)));
     }
@@ -86,10 +89,11 @@ std::string gunzip(const std::string &in, const std::string &path) {
 
 /// The whole file, decompressed when it starts with gzip's magic bytes.
 std::string read_all(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw Error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw Error(fmt::format("cannot read '{}'", path));
+  std::string raw(static_cast<size_t>(std::max<std::streamoff>(f.tellg(), 0)), '\0');
+  f.seekg(0);
+  if (!f.read(raw.data(), static_cast<std::streamsize>(raw.size()))) throw Error(fmt::format("cannot read '{}'", path));
   bool gzip = raw.size() >= 2 && uint8_t(raw[0]) == 0x1f && uint8_t(raw[1]) == 0x8b;
   return gzip ? gunzip(raw, path) : raw;
 }

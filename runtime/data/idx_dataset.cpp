@@ -3,6 +3,7 @@
 
 #include "nncc/idx.hpp"
 
+#include <cstring>
 #include <fmt/format.h>
 
 namespace nncc::data {
@@ -14,10 +15,9 @@ Dataset from_idx(const std::string &name, const std::string &images_path, const 
   if (images.shape[0] != labels.shape[0])
     throw Error(fmt::format("'{}' has {} images but '{}' has {} labels", images_path, images.shape[0], labels_path, labels.shape[0]));
   int64_t rows = images.shape[0], width = static_cast<int64_t>(images.bytes.size()) / std::max<int64_t>(rows, 1);
-  Dataset d{name, {}, rows};
-  Tensor x(DType::F32, {rows, width});
-  float *pixels = x.data<float>(); // (data<T>() checks the dtype: not once per pixel)
-  for (size_t i = 0; i < images.bytes.size(); ++i) pixels[i] = static_cast<float>(images.bytes[i] * scale);
+  Dataset d{name, {}, rows, scale};
+  Tensor x(DType::U8, {rows, width}); // scaled when batches are gathered
+  std::memcpy(x.raw(), images.bytes.data(), images.bytes.size());
   Tensor y(DType::I32, {rows});
   int32_t *classes = y.data<int32_t>();
   for (int64_t i = 0; i < rows; ++i) classes[i] = labels.bytes[static_cast<size_t>(i)];

@@ -29,6 +29,7 @@ Tensor to_tensor(const interp::Tensor &t) {
     case DType::F32: out.data<float>()[i] = static_cast<float>(v); break;
     case DType::F64: out.data<double>()[i] = v; break;
     case DType::I32: out.data<int32_t>()[i] = static_cast<int32_t>(v); break;
+    case DType::U8: out.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
     }
   }
   return out;

@@ -109,14 +109,36 @@ TEST_CASE("spirals: n points per arm, labels 0..k-1, inside the unit disc, fixed
   CHECK_THROWS_WITH(data::load("spirals:n=1"), Catch::Contains("n must be at least 2"));
 }
 
-TEST_CASE("gather picks rows of every field in the given order") {
+TEST_CASE("gather picks rows of a field in the given order, in the input's dtype and row shape") {
   data::Dataset d = data::load("xor").train;
-  std::vector<int64_t> rows{3, 0};
-  TensorMap batch = data::gather(d, rows);
-  CHECK(batch.at("x").type_str() == "f32[2, 2]");
-  CHECK(batch.at("x").data<float>()[0] == 1.0f);
-  CHECK(batch.at("y").data<float>()[0] == 0.0f);
-  CHECK(batch.at("x").data<float>()[2] == 0.0f);
+  std::vector<int64_t> rows{3, 0}, row{2}, flat{1};
+  Tensor x = data::gather(d, "x", rows, DType::F32, row);
+  CHECK(x.type_str() == "f32[2, 2]");
+  CHECK(x.data<float>()[0] == 1.0f);
+  CHECK(x.data<float>()[2] == 0.0f);
+  CHECK(data::gather(d, "y", rows, DType::F32, flat).data<float>()[0] == 0.0f);
+  Tensor wide = data::gather(d, "x", rows, DType::F64, row);
+  CHECK(wide.type_str() == "f64[2, 2]");
+  CHECK(wide.data<double>()[1] == 1.0);
+  CHECK_THROWS_WITH(data::gather(d, "x", rows, DType::F32, flat), Catch::Contains("a row of field 'x' (f32[4, 2]) has 2 elements, not the 1 of [1]"));
+}
+
+TEST_CASE("IDX images stay u8 in memory and are scaled as they are gathered, as the f32 copy was", "[datasets]") {
+  // u8 images [2, 3] = 0..5 and labels [2] = {7, 1}.
+  std::string images = temp_file("img.idx", std::string("\0\0\x08\x02\0\0\0\x02\0\0\0\x03\0\x01\x02\x03\xff\x05", 18));
+  std::string labels = temp_file("lab.idx", std::string("\0\0\x08\x01\0\0\0\x02\x07\x01", 10));
+  data::Dataset d = data::load("idx:images=" + images + ",labels=" + labels, 1.0 / 255.0).train;
+  CHECK(d.fields.at("x").type_str() == "u8[2, 3]");
+  CHECK(d.fields.at("y").type_str() == "i32[2]");
+  std::vector<int64_t> rows{1, 0}, row{3}, one{1};
+  Tensor x = data::gather(d, "x", rows, DType::F32, row);
+  CHECK(x.type_str() == "f32[2, 3]");
+  CHECK(x.data<float>()[0] == static_cast<float>(3 / 255.0)); // rounded once, from the double product
+  CHECK(x.data<float>()[1] == 1.0f);
+  CHECK(x.data<float>()[3] == 0.0f);
+  Tensor wide = data::gather(d, "x", rows, DType::F64, row);
+  CHECK(wide.data<double>()[0] == static_cast<double>(static_cast<float>(3 / 255.0)));
+  CHECK(data::gather(d, "y", rows, DType::I32, one).data<int32_t>()[0] == 1);
 }
 
 namespace {

@@ -29,6 +29,7 @@ Tensor random_input(const ArgDesc &a, int64_t batch, uint64_t stream) {
     case DType::F32: t.data<float>()[i] = static_cast<float>(u); break;
     case DType::F64: t.data<double>()[i] = u; break;
     case DType::I32: t.data<int32_t>()[i] = static_cast<int32_t>(u * static_cast<double>(a.index_limit > 0 ? a.index_limit : 2)); break;
+    case DType::U8: t.data<uint8_t>()[i] = static_cast<uint8_t>(u * 256); break; // (no model input is u8)
     }
   }
   return t;

@@ -72,19 +72,8 @@ Binding::Binding(const ModelDesc &model, const data::Dataset &d, const std::map<
 }
 
 TensorMap Binding::batch(const data::Dataset &d, std::span<const int64_t> rows) const {
-  TensorMap picked = data::gather(d, rows), out;
-  for (const auto &b : fields_) {
-    const Tensor &t = picked.at(b.field);
-    std::vector<int64_t> shape{static_cast<int64_t>(rows.size())};
-    shape.insert(shape.end(), b.row_shape.begin(), b.row_shape.end());
-    Tensor input(b.dtype, shape);
-    if (t.dtype() == b.dtype) std::memcpy(input.raw(), t.raw(), t.nbytes());
-    else if (b.dtype == DType::F32)
-      for (int64_t i = 0; i < t.numel(); ++i) input.data<float>()[i] = static_cast<float>(t.at(i));
-    else
-      for (int64_t i = 0; i < t.numel(); ++i) input.data<double>()[i] = t.at(i);
-    out.emplace(b.input, std::move(input));
-  }
+  TensorMap out;
+  for (const auto &b : fields_) out.emplace(b.input, data::gather(d, b.field, rows, b.dtype, b.row_shape));
   return out;
 }
 

@@ -10,9 +10,11 @@
 
 namespace nncc {
 
-enum class DType : uint8_t { F32, F64, I32 };
+/// U8 holds datasets' images as they are stored (converted per batch);
+/// models take F32, F64 and I32 only.
+enum class DType : uint8_t { F32, F64, I32, U8 };
 
-const char *dtype_name(DType dtype); // "f32", "f64", "i32"
+const char *dtype_name(DType dtype); // "f32", "f64", "i32", "u8"
 size_t dtype_size(DType dtype);
 
 /// Any failure of the runtime API (bad input, bad file, unknown name); the
@@ -25,6 +27,7 @@ template <typename T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<float>() { return DType::F32; }
 template <> constexpr DType dtype_of<double>() { return DType::F64; }
 template <> constexpr DType dtype_of<int32_t>() { return DType::I32; }
+template <> constexpr DType dtype_of<uint8_t>() { return DType::U8; }
 
 class Tensor {
 public:
