@@ -75,7 +75,14 @@ struct JitModel : LoadedModel {
     if (EntryPoint e = ready[i].load(std::memory_order_acquire)) return e;
     std::lock_guard lock(mutex);
     if (EntryPoint e = ready[i].load(std::memory_order_acquire)) return e;
-    EntryPoint e = compile_entry(i);
+    EntryPoint e = nullptr;
+    try {
+      e = compile_entry(i);
+    } catch (const Error &) {
+      throw;
+    } catch (const std::exception &error) {
+      throw Error(fmt::format("internal compiler error while compiling {} of model '{}': {}", f.name, desc.name, error.what()));
+    }
     ready[i].store(e, std::memory_order_release);
     return e;
   }
