@@ -18,6 +18,7 @@
 #include "tools/nncc/svg_plot.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -218,6 +219,12 @@ private:
       if (scheduled()) session_.set_lr(lr_at(epoch - 1, step));
       int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
       double loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
+      if (!std::isfinite(loss)) {
+        bar_.clear();
+        throw Error(fmt::format("the loss is {} at step {}/{} of epoch {} (train step {}): training diverged, so it stops here and "
+                                "saves nothing (a checkpoint already on disk is left as it was); try a lower learning rate (--lr, now {:g})",
+                                loss, step + 1, steps_, epoch, session_.step(), session_.lr()));
+      }
       at_.loss_sum += loss * static_cast<double>(n);
       at_.steps_done = step + 1;
       curves_.step_loss.push_back(loss);
