@@ -35,10 +35,15 @@ llvm::XXH128_hash_t checksum(std::string_view bytes) {
 /// every rebuild. Empty when the file cannot be found.
 std::string build_identity() {
   static const std::string identity = [] {
+    // dladdr names a shared library by the path it was opened with, but the
+    // main program by its argv[0] ("nncc" found on PATH would stat a file
+    // of that name in the working directory): only absolute paths are taken.
     Dl_info info{};
-    const char *file = dladdr(reinterpret_cast<void *>(&build_identity), &info) && info.dli_fname ? info.dli_fname : nullptr;
+    const char *file = dladdr(reinterpret_cast<void *>(&build_identity), &info) && info.dli_fname && info.dli_fname[0] == '/'
+                           ? info.dli_fname
+                           : "/proc/self/exe";
     struct stat st{};
-    if ((!file || stat(file, &st) != 0) && stat("/proc/self/exe", &st) != 0) return std::string();
+    if (stat(file, &st) != 0) return std::string();
     return fmt::format("{}:{}:{}.{}", st.st_size, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   }();
   return identity;
