@@ -39,14 +39,12 @@ public:
   /// silently (the cache only saves time).
   void store(const std::string &key, std::string_view object) const;
 
-  const std::filesystem::path &directory() const { return dir_; }
-  std::filesystem::path entry_path(const std::string &key) const { return dir_ / (key + ".o"); }
-
+private:
   /// Total size of the entries above which the oldest are removed.
   static constexpr uintmax_t kMaxBytes = uintmax_t(256) << 20;
 
-private:
   explicit ObjectCache(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::filesystem::path entry_path(const std::string &key) const { return dir_ / (key + ".o"); }
   void evict_least_recently_used() const;
   std::filesystem::path dir_;
 };
