@@ -31,6 +31,9 @@ void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions
     for (const char *fn : {"forward", "evaluate", "grad"})
       if (ir::Function *f = module.find_function(fn)) f->remove_result(s.name);
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
+  const PassInfo *precision[] = {find_pass("bf16-products")};
+  if (options.bf16 && !run_pipeline(module, precision, options, *trace, errors))
+    throw std::logic_error("bf16 products failed: " + errors.front());
   if (!run_pipeline(module, optimization_pipeline(opt_level), options, *trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR
 }

@@ -13,7 +13,8 @@
 
 namespace nncc::compiler {
 
-/// Adds grad and train_step as the model allows and trims forward; at
+/// Adds grad and train_step as the model allows and trims forward; with
+/// `options.bf16`, casts the operands of every matrix product to bf16; at
 /// `opt_level` >= 1 runs the graph optimizations (optimization_pipeline)
 /// over every entry point. -O0 leaves the graph as autodiff built it.
 /// The IR after the passes `options` names is appended to `trace`.

@@ -56,6 +56,13 @@ bool check_arg(bool bad, const Expr &e, std::string_view name, std::string messa
 std::optional<ir::Type> check_type(const ast::TypeSyntax &t, TypeUse use, std::string_view owner,
                                    SemaContext &ctx) {
   auto dtype = ir::parse_dtype(t.dtype);
+  if (dtype == ir::DType::BF16) {
+    Location loc = t.loc;
+    loc.len = static_cast<uint32_t>(t.dtype.size());
+    ctx.diags.error(loc, "bf16 is a compute precision, not a type to declare: declare f32 and compile with "
+                         "--precision bf16");
+    return std::nullopt;
+  }
   if (!dtype) {
     Location loc = t.loc;
     loc.len = static_cast<uint32_t>(t.dtype.size());

@@ -151,7 +151,14 @@ TypeResult matmul(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
   Shape out;
   if (a.size() == 2) out.push_back(a[0]);
   if (b.size() == 2) out.push_back(b[1]);
-  return TypeResult::ok(Type{xs[0].dtype, out});
+  return TypeResult::ok(Type{product_dtype(xs[0].dtype), out});
+}
+
+TypeResult cast(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  if (auto e = require_float(op, xs, 0)) return *e;
+  DType to = std::get<DType>(op.attr(attrs, "dtype"));
+  if (!is_float(to)) return TypeResult::fail(fmt::format("'cast' converts between float types, not to {}", dtype_name(to)));
+  return TypeResult::ok(Type{to, xs[0].shape});
 }
 
 TypeResult transpose(const OpInfo &op, std::span<const Type> xs, const Attrs &) {

@@ -12,6 +12,7 @@ std::string_view dtype_name(DType dtype) {
   case DType::F32: return "f32";
   case DType::F64: return "f64";
   case DType::I32: return "i32";
+  case DType::BF16: return "bf16";
   }
   return "?";
 }
@@ -20,6 +21,7 @@ std::optional<DType> parse_dtype(std::string_view text) {
   if (text == "f32") return DType::F32;
   if (text == "f64") return DType::F64;
   if (text == "i32") return DType::I32;
+  if (text == "bf16") return DType::BF16;
   return std::nullopt;
 }
 
@@ -59,6 +61,7 @@ int64_t dtype_size(DType d) {
   case DType::F32: return 4;
   case DType::F64: return 8;
   case DType::I32: return 4;
+  case DType::BF16: return 2;
   }
   return 4;
 }

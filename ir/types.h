@@ -9,11 +9,17 @@
 
 namespace nncc::ir {
 
-enum class DType { F32, F64, I32 };
+// BF16 (bfloat16: f32's exponent, 8 bits of mantissa) holds the operands of
+// matrix products under --precision bf16 (the bf16-products pass); models
+// never declare it, and results, params and optimizer state stay f32.
+enum class DType { F32, F64, I32, BF16 };
 
 std::string_view dtype_name(DType dtype);
 std::optional<DType> parse_dtype(std::string_view text);
 inline bool is_float(DType d) { return d != DType::I32; }
+/// The dtype of a matrix product or convolution of `operands`: bf16 ones
+/// accumulate and store in f32, others keep their dtype.
+inline DType product_dtype(DType operands) { return operands == DType::BF16 ? DType::F32 : operands; }
 /// The bytes of one element.
 int64_t dtype_size(DType d);
 /// Where `axis` (negative: counted from the end) lies among `rank` axes;

@@ -44,6 +44,17 @@ extern "C" void nncc_rt_matmul_f32(void *ctx, int32_t site, int32_t flags, const
   }
 }
 
+extern "C" void nncc_rt_matmul_bf16(void *ctx, int32_t site, int32_t flags, const uint16_t *a, const uint16_t *b,
+                                    float *c, int64_t m, int64_t k, int64_t n, const float *bias, int32_t activation) {
+  CallContext &cc = context(ctx);
+  try {
+    cc.matmul.run_bf16(site, flags, a, b, c, m, k, n, bias, activation);
+  } catch (const std::exception &e) {
+    record(cc, fmt::format("bf16 matmul {}x{} @ {}x{}: {}", m, k, k, n, e.what()));
+    nncc::runtime::matmul_loop(flags, a, b, c, m, k, n, bias, activation);
+  }
+}
+
 extern "C" void nncc_rt_matmul_f64(void *, int32_t, int32_t flags, const double *a, const double *b, double *c,
                                    int64_t m, int64_t k, int64_t n, const double *bias, int32_t activation) {
   nncc::runtime::matmul_loop(flags, a, b, c, m, k, n, bias, activation);

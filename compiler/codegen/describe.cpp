@@ -18,6 +18,7 @@ DType public_dtype(ir::DType d) {
   case ir::DType::F32: return DType::F32;
   case ir::DType::F64: return DType::F64;
   case ir::DType::I32: return DType::I32;
+  case ir::DType::BF16: break; // (never an argument or a result: only products read it)
   }
   return DType::F32;
 }

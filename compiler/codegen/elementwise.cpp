@@ -86,6 +86,11 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   case OpKind::Dropout: return b.CreateFMul(xs[0], dropout_scale(k, v, env));
   case OpKind::DropoutMask: return dropout_scale(k, v, env);
   case OpKind::BroadcastTo: return xs[0];
+  case OpKind::Cast: {
+    llvm::Type *to = k.elt(d);
+    Value *x = xs[0]->getType() == to ? xs[0] : b.CreateFPCast(xs[0], to);
+    return d == ir::DType::BF16 ? k.round_to_bf16(x) : x;
+  }
   case OpKind::BceGrad: { // (p - t) / max(p (1 - p), 1e-12) / n
     Value *pq = b.CreateFMul(xs[0], b.CreateFSub(c(1), xs[0]));
     Value *den = b.CreateSelect(b.CreateFCmpOGE(pq, c(1e-12)), pq, c(1e-12));

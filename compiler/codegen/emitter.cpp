@@ -34,12 +34,29 @@ void Kernel::finish() { b_.CreateRetVoid(); }
 
 llvm::Type *Kernel::elt(ir::DType d) {
   switch (d) {
-  case ir::DType::F32: return b_.getFloatTy();
+  case ir::DType::F32:
+  case ir::DType::BF16: return b_.getFloatTy();
   case ir::DType::F64: return b_.getDoubleTy();
   case ir::DType::I32: return b_.getInt32Ty();
   }
   return nullptr;
 }
+
+llvm::Type *Kernel::stored(ir::DType d) { return d == ir::DType::BF16 ? b_.getInt16Ty() : elt(d); }
+
+namespace {
+/// The 16 bits of f32 `x` rounded to nearest even as bf16 (a NaN stays a
+/// quiet NaN), as an i32 whose upper half is zero: nncc::bf16::from_float.
+Value *bf16_bits(llvm::IRBuilder<> &b, Value *x) {
+  Value *bits = b.CreateBitCast(x, b.getInt32Ty());
+  Value *odd = b.CreateAnd(b.CreateLShr(bits, 16), b.getInt32(1));
+  Value *rounded = b.CreateLShr(b.CreateAdd(bits, b.CreateAdd(odd, b.getInt32(0x7fff))), 16);
+  Value *is_nan = b.CreateICmpUGT(b.CreateAnd(bits, b.getInt32(0x7fffffff)), b.getInt32(0x7f800000));
+  return b.CreateSelect(is_nan, b.CreateOr(b.CreateLShr(bits, 16), b.getInt32(0x40)), rounded);
+}
+} // namespace
+
+Value *Kernel::round_to_bf16(Value *x) { return b_.CreateBitCast(b_.CreateShl(bf16_bits(b_, x), 16), b_.getFloatTy()); }
 
 Value *Kernel::fconst(ir::DType d, double v) {
   if (d == ir::DType::I32) return b_.getInt32(static_cast<uint32_t>(static_cast<int32_t>(v)));
@@ -64,11 +81,14 @@ Value *Kernel::numel(const ir::Shape &s, size_t from, size_t to) {
 }
 
 Value *Kernel::load(ir::DType d, Value *ptr, Value *index) {
-  return b_.CreateLoad(elt(d), b_.CreateInBoundsGEP(elt(d), ptr, index));
+  Value *x = b_.CreateLoad(stored(d), b_.CreateInBoundsGEP(stored(d), ptr, index));
+  if (d != ir::DType::BF16) return x;
+  return b_.CreateBitCast(b_.CreateShl(b_.CreateZExt(x, b_.getInt32Ty()), 16), b_.getFloatTy());
 }
 
 void Kernel::store(ir::DType d, Value *value, Value *ptr, Value *index) {
-  b_.CreateStore(value, b_.CreateInBoundsGEP(elt(d), ptr, index));
+  if (d == ir::DType::BF16) value = b_.CreateTrunc(bf16_bits(b_, value), b_.getInt16Ty());
+  b_.CreateStore(value, b_.CreateInBoundsGEP(stored(d), ptr, index));
 }
 
 void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {

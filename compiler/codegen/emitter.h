@@ -48,7 +48,13 @@ public:
   void finish();
 
   // --- Types and constants ---
+  /// The type of an element in registers: a bf16 element is held as the
+  /// f32 of the same value (loads widen, stores round: see bf16_bits).
   llvm::Type *elt(ir::DType d);
+  /// The type of an element in memory (bf16: its 16 bits as an i16).
+  llvm::Type *stored(ir::DType d);
+  /// x (an f32) rounded to the nearest bf16, as an f32 (nncc/bf16.h).
+  llvm::Value *round_to_bf16(llvm::Value *x);
   llvm::Value *i64(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
   llvm::Value *fconst(ir::DType d, double v);
 

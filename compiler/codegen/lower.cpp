@@ -249,8 +249,13 @@ private:
     Value *m = a->type.rank() == 2 ? dim(a->type.shape[0]) : i64(1);
     Value *k = dim(a->type.shape.back());
     Value *n = b->type.rank() == 2 ? dim(b->type.shape[1]) : i64(1);
-    auto callee = v.type.dtype == ir::DType::F64 ? NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f64)
-                                                 : NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f32);
+    llvm::FunctionCallee callee;
+    switch (a->type.dtype) {
+    case ir::DType::F64: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f64); break;
+    case ir::DType::BF16: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_bf16); break;
+    case ir::DType::F32: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_matmul_f32); break;
+    case ir::DType::I32: throw std::logic_error("codegen: a matmul of i32"); // (the type rule refuses it)
+    }
     b_.CreateCall(callee, {ctx_, site(), b_.getInt32(static_cast<uint32_t>(flags)), buffer(a), buffer(b), buffer(&root), m, k, n,
                            bias ? buffer(bias) : null(), b_.getInt32(static_cast<uint32_t>(activation))});
   }

@@ -5,6 +5,7 @@
 #include "compiler/image_call.h"
 #include "nncc/batch_norm_loops.hpp"
 #include "nncc/image_loops.hpp"
+#include "nncc/bf16.h"
 #include "nncc/rng.h"
 
 #include <algorithm>
@@ -182,6 +183,7 @@ Tensor loop_op(const OpCall &c) {
   case OpKind::Minimum: return c.binary([](double a, double b) { return a <= b ? a : b; });
   case OpKind::Greater: return c.binary([](double a, double b) { return a > b ? 1.0 : 0.0; });
   case OpKind::GreaterEqual: return c.binary([](double a, double b) { return a >= b ? 1.0 : 0.0; });
+  case OpKind::Cast: return c.unary([](double a) { return a; }); // evaluate() rounds to the new dtype
   case OpKind::Neg: return c.unary([](double a) { return -a; });
   case OpKind::Pow: {
     double e = v.float_attr("exponent");
@@ -526,6 +528,8 @@ Tensor evaluate(const ir::Value &v, const std::vector<const Tensor *> &operands,
   out.shape = resolve(v.type.shape, dims);
   if (out.dtype == ir::DType::F32)
     for (double &e : out.data) e = static_cast<double>(static_cast<float>(e));
+  if (out.dtype == ir::DType::BF16)
+    for (double &e : out.data) e = static_cast<double>(bf16::round(static_cast<float>(e)));
   return out;
 }
 

@@ -210,7 +210,7 @@ Grads elementwise_rule(Rule &r) {
   case OpKind::Dropout: return {g * r.call(OpKind::DropoutMask, {x(0)}, r.value.attrs)}; // the forward's mask
   case OpKind::BroadcastTo: return {r.to_operand_shape(OpKind::SumTo, g, 0)};
   // NOT_DIFFERENTIABLE: vjp returns before asking.
-  case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask:
+  case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask: case OpKind::Cast:
   case OpKind::GeluGrad: case OpKind::BceGrad:
     break;
 #define LOOP_OP(...)

@@ -38,6 +38,7 @@ const PassInfo *find_pass(std::string_view name);
 struct PipelineOptions {
   bool print_after_all = false;
   std::vector<std::string> print_after; // pass names
+  bool bf16 = false; // --precision bf16: bf16-products runs after autodiff
 };
 
 /// The passes of -O`level` after autodiff: none at 0; stabilize, simplify,

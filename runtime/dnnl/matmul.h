@@ -1,6 +1,7 @@
-// Matrix products for compiled code: oneDNN 2.6 for f32, with transposed
-// operands expressed as strides (no copies) and one primitive per
-// (shape, transposes) created on first use and cached; tiny products and
+// Matrix products for compiled code: oneDNN 2.6 for f32 and for bf16
+// operands (f32 accumulation and result), with transposed operands
+// expressed as strides (no copies) and one primitive per (shape,
+// transposes, dtype) created on first use and cached; tiny products and
 // f64 take a plain loop, where oneDNN's per-call overhead would dominate.
 #pragma once
 #include <cstdint>
@@ -18,15 +19,22 @@ public:
   /// C = act(op(A) @ op(B) + bias); see nncc_rt_matmul_f32. Throws dnnl::error.
   void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
                const float *bias, int activation);
+  /// The same with A and B in bf16 (nncc/bf16.h). Throws std::runtime_error
+  /// naming the CPU's limits where oneDNN has no bf16 product for it.
+  void run_bf16(int site, int flags, const uint16_t *a, const uint16_t *b, float *c, int64_t m, int64_t k, int64_t n,
+                const float *bias, int activation);
 
 private:
   struct Primitive;
-  // m, k, n, transpose flags, has bias, activation
-  using Key = std::tuple<int64_t, int64_t, int64_t, int, bool, int>;
+  // m, k, n, transpose flags, has bias, activation, bf16 operands
+  using Key = std::tuple<int64_t, int64_t, int64_t, int, bool, int, bool>;
   struct Site {
-    Key key{-1, -1, -1, -1, false, -1};
+    Key key{-1, -1, -1, -1, false, -1, false};
     Primitive *primitive = nullptr;
   };
+  template <typename In>
+  void run(int site, int flags, const In *a, const In *b, float *c, int64_t m, int64_t k, int64_t n, const float *bias,
+           int activation);
   Primitive &primitive(const Key &key);
 
   struct Engine;
@@ -36,10 +44,10 @@ private:
 };
 
 /// The plain loop (row-major, op(A) via `flags`, then the epilogue), for
-/// any element type.
-template <typename T>
-void matmul_loop(int flags, const T *a, const T *b, T *c, int64_t m, int64_t k, int64_t n, const T *bias = nullptr,
-                 int activation = 0);
+/// f32, f64, and bf16 operands (uint16_t) with an f32 result.
+template <typename In, typename Out>
+void matmul_loop(int flags, const In *a, const In *b, Out *c, int64_t m, int64_t k, int64_t n,
+                 const Out *bias = nullptr, int activation = 0);
 
 /// Products with at most this many multiply-adds skip oneDNN.
 constexpr int64_t kSmallMatmul = 8192;

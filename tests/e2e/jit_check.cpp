@@ -82,14 +82,14 @@ double relative_error(const Tensor &jit, const interp::Tensor &reference) {
 
 void check_against_interpreter(const std::string &name, const std::string &source, const DifferentialOptions &options) {
   INFO("model: " << name);
-  Compiler cc({.opt_level = options.opt_level});
+  Compiler cc({.opt_level = options.opt_level, .precision = options.bf16 ? Precision::BF16 : Precision::F32});
   Model model = cc.compile_source(name, source);
   Session session = model.new_session({.seed = kSeed, .threads = 1});
 
   auto ref = compile(source, name);
   REQUIRE(ref->result.module);
   ir::Module &module = *ref->result.module;
-  compiler::build_entry_points(module, 0); // the reference: the graph as autodiff built it
+  compiler::build_entry_points(module, 0, {.bf16 = options.bf16}); // the reference: the graph as autodiff built it
 
   // Inputs: every input any entry point reads.
   TensorMap inputs;

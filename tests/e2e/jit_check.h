@@ -20,6 +20,7 @@ struct DifferentialOptions {
   double tolerance = 1e-5;
   int opt_level = 2;
   bool check_updated_state = true; // params and optimizer state after each step (losses always)
+  bool bf16 = false; // --precision bf16 on both sides
 };
 
 /// Compiles `source` with the JIT and runs it next to the interpreter;

@@ -33,7 +33,7 @@ const Coverage &coverage() {
     Coverage out;
     for (std::span<const test::OpCase> cases : {std::span<const test::OpCase>(test::kOpCases), std::span<const test::OpCase>(test::kForwardOpCases)})
       for (const test::OpCase &oc : cases)
-        for (auto [level, dtype] : {std::pair{-1, "f64"}, {0, "f64"}, {2, "f64"}, {2, "f32"}}) { // -1: the frontend's graph, kept as built
+        for (auto [level, dtype, bf16] : {std::tuple{-1, "f64", false}, {0, "f64", false}, {2, "f64", false}, {2, "f32", false}, {2, "f32", true}}) { // -1: the frontend's graph, kept as built
           // In f32 the images between convolutions may be stored blocked (relayout).
           auto compiled = test::compile(test::op_case_model(std::regex_replace(oc.body, std::regex("f64"), dtype).c_str()));
           INFO(oc.name << "\n" << compiled->errors());
@@ -43,7 +43,7 @@ const Coverage &coverage() {
             out.keep.push_back(std::move(compiled));
             continue;
           }
-          compiler::build_entry_points(*compiled->result.module, level);
+          compiler::build_entry_points(*compiled->result.module, level, {.bf16 = bf16});
           for (const ir::Function *fn : compiler::entry_points(*compiled->result.module))
             for (const ir::Value *v : fn->body()) out.seen.insert(v->op);
           out.keep.push_back(std::move(compiled));

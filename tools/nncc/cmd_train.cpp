@@ -90,7 +90,7 @@ struct Options {
   int64_t batch = 64;
   uint64_t seed = 0;
   double lr = 0;
-  std::string schedule_name = "constant";
+  std::string schedule_name = "constant", precision = "f32";
   LrSchedule schedule = LrSchedule::Constant;
   bool seed_given = false, batch_given = false, schedule_given = false;
 };
@@ -169,7 +169,7 @@ std::ofstream open_log(const Options &opt) {
 class TrainingRun {
 public:
   TrainingRun(ir::Module &module, Options &opt)
-      : opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module)), binding_(model_.desc(), data_.train, opt.data.overrides()),
+      : opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt)), binding_(model_.desc(), data_.train, opt.data.overrides()),
         session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())), log_(open_log(opt)),
         curves_{module.name, {}, {}, {}, {}}, bar_(::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
     if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
@@ -205,8 +205,8 @@ private:
     return data;
   }
 
-  static Model compile(ir::Module &module) {
-    compiler::build_entry_points(module);
+  static Model compile(ir::Module &module, const Options &opt) {
+    compiler::build_entry_points(module, 2, {.bf16 = opt.precision == "bf16"});
     return Model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
   }
 
@@ -310,6 +310,7 @@ void add_train_command(CLI::App &app, int &status) {
       ->capture_default_str()
       ->check(CLI::IsMember(lr_schedule_names()));
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_precision_option(*cmd, opt->precision);
   cmd->add_option("--save", opt->save, "write a safetensors checkpoint at the end (also after Ctrl-C)");
   cmd->add_option("--resume", opt->resume, "continue from a checkpoint written by nncc train --save");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV (appended to when resuming)");

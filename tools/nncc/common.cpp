@@ -33,6 +33,14 @@ ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::
   return file.result.module.get();
 }
 
+void add_precision_option(CLI::App &cmd, std::string &precision) {
+  cmd.add_option("--precision", precision,
+                 "f32, or bf16: matrix products in bf16 through oneDNN (AMX or avx512_bf16) with f32 accumulation, "
+                 "f32 master weights and optimizer state")
+      ->check(CLI::IsMember({"f32", "bf16"}))
+      ->capture_default_str();
+}
+
 bool write_output(const std::string &path, const std::string &text) {
   if (path.empty() || path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -30,6 +30,10 @@ bool require_loss(const std::string &path, const ir::Module &module, std::string
 /// otherwise prints why WHAT is impossible and returns nullptr.
 ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::string_view what);
 
+/// --precision f32|bf16 (SPEC §4): the pipeline options it implies are
+/// `{.bf16 = precision == "bf16"}`.
+void add_precision_option(CLI::App &cmd, std::string &precision);
+
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 /// Returns false (after printing why) when the file cannot be written.
 bool write_output(const std::string &path, const std::string &text);

@@ -107,8 +107,14 @@ private:
   std::shared_ptr<const LoadedModel> loaded_;
 };
 
+/// The precision of matrix products: f32, or bf16 operands with f32
+/// accumulation and f32 params, optimizer state and activations (oneDNN
+/// on AMX or avx512_bf16; a CPU without AVX-512 fails at the first step).
+enum class Precision { F32, BF16 };
+
 struct CompilerOptions {
   int opt_level = 2; // LLVM optimization level (0..3)
+  Precision precision = Precision::F32;
   /// Keep compiled objects on disk and reuse them: in `cache_dir`, or when
   /// empty in $NNCC_CACHE_DIR, $XDG_CACHE_HOME/nncc or ~/.cache/nncc.
   /// $NNCC_CACHE=off turns the cache off for every compile.
