@@ -79,18 +79,24 @@ std::optional<TypeResult> require_gradient(const OpInfo &op, const TypeResult &f
 
 } // namespace
 
-TypeResult conv2d(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) { return convolution(op, xs[0], xs[1], attrs, 0, 1); }
+// The convolutions' results have product_dtype of their operands' (bf16
+// operands sum into f32); a gradient operand has the operands' dtype.
+TypeResult conv2d(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  TypeResult r = convolution(op, xs[0], xs[1], attrs, 0, 1);
+  if (r.type) r.type->dtype = product_dtype(r.type->dtype);
+  return r;
+}
 
 TypeResult conv2d_grad_input(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
   Type x{xs[1].dtype, std::get<std::vector<Dim>>(op.attr(attrs, "shape"))};
   if (auto e = require_gradient(op, convolution(op, x, xs[0], attrs, -1, 0), xs[1], 1)) return *e;
-  return TypeResult::ok(x);
+  return TypeResult::ok(Type{product_dtype(x.dtype), x.shape});
 }
 
 TypeResult conv2d_grad_weight(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
   Type w{xs[0].dtype, std::get<std::vector<Dim>>(op.attr(attrs, "shape"))};
   if (auto e = require_gradient(op, convolution(op, xs[0], w, attrs, 0, -1), xs[1], 1)) return *e;
-  return TypeResult::ok(w);
+  return TypeResult::ok(Type{product_dtype(w.dtype), w.shape});
 }
 
 TypeResult pool2d(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {

@@ -46,7 +46,7 @@ bool sums_channels(const Value &v) {
 bool sums_blocked_channels(const Value &v) { return sums_channels(v) && v.operands[0]->layout == Layout::Blocked; }
 
 bool blockable(const Type &t) {
-  return t.dtype == DType::F32 && t.rank() == 4 && !t.shape[1].is_symbolic() && t.shape[1].size % kLayoutChannelMultiple == 0;
+  return (t.dtype == DType::F32 || t.dtype == DType::BF16) && t.rank() == 4 && !t.shape[1].is_symbolic() && t.shape[1].size % kLayoutChannelMultiple == 0;
 }
 
 LayoutNeed layout_need(const Value &first, const Value &root, const Value &user, size_t i) {

@@ -12,8 +12,9 @@ namespace nncc::ir {
 /// region (contiguous in the body), and each other value alone.
 std::vector<std::span<Value *const>> kernel_spans(const Function &fn);
 
-/// Whether a value of type `t` may be stored blocked: an f32 image
-/// [N, C, H, W] whose channels are a multiple of kLayoutChannelMultiple.
+/// Whether a value of type `t` may be stored blocked: an f32 image (or its
+/// bf16 cast) [N, C, H, W] whose channels are a multiple of
+/// kLayoutChannelMultiple.
 bool blockable(const Type &t);
 
 /// One element (every dimension 1): stored the same in every layout.

@@ -94,6 +94,27 @@ extern "C" void nncc_rt_conv2d_f64(void *, int32_t, const nncc_conv_shape *s, co
   nncc::loops::apply_activation(activation, y, s->n * s->o * s->oh * s->ow);
 }
 
+// bf16 convolutions: a failed call is reported by the Session, which fails
+// the step (the loops would compute the same f32 result from widened
+// operands, but the error says more than a slow step would).
+extern "C" void nncc_rt_conv2d_bf16(void *ctx, int32_t site, const nncc_conv_shape *s, const uint16_t *x, const uint16_t *w,
+                                    const float *bias, float *y, int32_t activation) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "bf16 conv2d", *s, [&] { c.image.conv2d(site, *s, x, w, bias, y, activation); }, [] {});
+}
+
+extern "C" void nncc_rt_conv2d_grad_input_bf16(void *ctx, int32_t site, const nncc_conv_shape *s, const uint16_t *w, const uint16_t *dy,
+                                               float *dx) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "bf16 conv2d backward (input)", *s, [&] { c.image.conv2d_grad_input(site, *s, w, dy, dx); }, [] {});
+}
+
+extern "C" void nncc_rt_conv2d_grad_weight_bf16(void *ctx, int32_t site, const nncc_conv_shape *s, const uint16_t *x, const uint16_t *dy,
+                                                float *dw) {
+  CallContext &c = context(ctx);
+  with_fallback(c, "bf16 conv2d backward (weights)", *s, [&] { c.image.conv2d_grad_weight(site, *s, x, dy, dw); }, [] {});
+}
+
 extern "C" void nncc_rt_conv2d_grad_input_f32(void *ctx, int32_t site, const nncc_conv_shape *s, const float *w, const float *dy, float *dx) {
   CallContext &c = context(ctx);
   with_fallback(c, "conv2d backward (input)", *s, [&] { c.image.conv2d_grad_input(site, *s, w, dy, dx); },

@@ -129,6 +129,12 @@ private:
     auto call = [&](llvm::FunctionCallee f64_callee, llvm::FunctionCallee f32_callee, std::vector<Value *> args) {
       b_.CreateCall(f64 ? f64_callee : f32_callee, args);
     };
+    // Convolutions of bf16 operands (bf16-products) sum into f32.
+    auto product = [&](llvm::FunctionCallee f64_callee, llvm::FunctionCallee f32_callee, llvm::FunctionCallee bf16_callee,
+                       std::vector<Value *> args) {
+      if (v.operands[0]->type.dtype == ir::DType::BF16) return b_.CreateCall(bf16_callee, args), void();
+      call(f64_callee, f32_callee, std::move(args));
+    };
     auto pool_kind = [&](bool max) { return b_.getInt32(max ? NNCC_POOL_MAX : NNCC_POOL_AVG); };
     llvm::Module &m = mc_.module;
     if (v.op == ir::OpKind::SumTo) // a blocked image's channel sums (ir/layout.h)
@@ -138,14 +144,16 @@ private:
     case ir::OpKind::Matmul: return call_matmul(kernel.values);
     case ir::OpKind::Conv2d: {
       auto [bias, activation] = epilogue(kernel.values);
-      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f32),
+      return product(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_f32), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_bf16),
                   {ctx_, site(), conv_shape(v), operand(0), operand(1), bias ? buffer(bias) : null(), buffer(&root), b_.getInt32(activation)});
     }
     case ir::OpKind::Conv2dGradInput:
-      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f32),
+      return product(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_f32),
+                     NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_input_bf16),
                   {ctx_, site(), conv_shape(v), operand(0), operand(1), buffer(&v)});
     case ir::OpKind::Conv2dGradWeight:
-      return call(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f32),
+      return product(NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f64), NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_f32),
+                     NNCC_RUNTIME_CALLEE(m, nncc_rt_conv2d_grad_weight_bf16),
                   {ctx_, site(), conv_shape(v), operand(0), operand(1), buffer(&v)});
     case ir::OpKind::MaxPool2d:
     case ir::OpKind::AvgPool2d: {

@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include "nncc/bf16.h"
 #include "nncc/image_loops.hpp"
 #include "post_ops.h"
 
@@ -7,6 +8,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <optional>
+#include <type_traits>
+#include <vector>
 #include <string_view>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <unordered_map>
@@ -52,7 +55,14 @@ namespace {
 
 using dims = dnnl::memory::dims;
 using md = dnnl::memory::desc;
-constexpr auto f32 = dnnl::memory::data_type::f32;
+using dt = dnnl::memory::data_type;
+constexpr auto f32 = dt::f32;
+
+/// The element types of a convolution's images and weights (the input
+/// side: x or dx; the output side: y or dy).
+struct Types {
+  dt input = f32, weights = f32, output = f32;
+};
 
 using Numbers = ImagePrimitives::Numbers;
 
@@ -86,12 +96,12 @@ struct Geometry {
 
   /// The caller's layouts (the images' as `s.layout` says, OIHW), or
   /// `any`: the primitive's choice.
-  Geometry(const nncc_conv_shape &s, bool any) {
+  Geometry(const nncc_conv_shape &s, bool any, Types t = {}) {
     using tag = dnnl::memory::format_tag;
-    src = md({s.n, s.c, s.h, s.w}, f32, any ? tag::any : image_tag(s, NNCC_INPUT_BLOCKED));
-    dst = md({s.n, s.o, s.oh, s.ow}, f32, any ? tag::any : image_tag(s, NNCC_OUTPUT_BLOCKED));
-    weights = s.groups == 1 ? md({s.o, s.c, s.kh, s.kw}, f32, any ? tag::any : tag::oihw)
-                            : md({s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}, f32, any ? tag::any : tag::goihw);
+    src = md({s.n, s.c, s.h, s.w}, t.input, any ? tag::any : image_tag(s, NNCC_INPUT_BLOCKED));
+    dst = md({s.n, s.o, s.oh, s.ow}, t.output, any ? tag::any : image_tag(s, NNCC_OUTPUT_BLOCKED));
+    weights = s.groups == 1 ? md({s.o, s.c, s.kh, s.kw}, t.weights, any ? tag::any : tag::oihw)
+                            : md({s.groups, s.o / s.groups, s.c / s.groups, s.kh, s.kw}, t.weights, any ? tag::any : tag::goihw);
     bias = md({s.o}, f32, dnnl::memory::format_tag::x);
     strides = {s.stride_h, s.stride_w};
     dilates = {s.dilation_h - 1, s.dilation_w - 1};
@@ -131,7 +141,18 @@ ImagePrimitives::~ImagePrimitives() = default;
 std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &key) {
   auto [call, geometry, with_bias, activation] = key;
   nncc_conv_shape s = shape_of(geometry);
-  Geometry caller(s, false), g(s, true);
+  // bf16 convolutions: bf16 operands, f32 result; the backward ones are
+  // hinted by a bf16 forward convolution.
+  constexpr auto bf16 = dt::bf16;
+  Types types;
+  switch (call) {
+  case Call::ConvBf16: call = Call::Conv, types = {bf16, bf16, f32}; break;
+  case Call::ConvGradInputBf16: call = Call::ConvGradInput, types = {f32, bf16, bf16}; break;
+  case Call::ConvGradWeightBf16: call = Call::ConvGradWeight, types = {bf16, f32, bf16}; break;
+  default: break;
+  }
+  bool in_bf16 = types.weights == bf16 || types.output == bf16;
+  Geometry caller(s, false, types), g(s, true, types), hint(s, true, in_bf16 ? Types{bf16, bf16, bf16} : Types{});
   const dnnl::engine &e = engine_->engine;
   auto p = std::make_unique<Primitive>();
   // Argument `id`: the caller's `user` layout, the primitive's `inner` one.
@@ -159,7 +180,7 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
     }
     case Call::ConvGradInput: {
       dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.src, g.weights, g.dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-      dnnl::convolution_backward_data::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
+      dnnl::convolution_backward_data::primitive_desc pd(d, e, hint.forward(e, false, NNCC_ACTIVATION_NONE));
       p->primitive = dnnl::convolution_backward_data(pd);
       bind(DNNL_ARG_WEIGHTS, caller.weights, pd.weights_desc(), false);
       bind(DNNL_ARG_DIFF_DST, caller.dst, pd.diff_dst_desc(), false);
@@ -169,7 +190,7 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
     case Call::ConvGradWeight: {
       dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.src, g.weights, g.dst, g.strides, g.dilates, g.pad_l,
                                                  g.pad_r);
-      dnnl::convolution_backward_weights::primitive_desc pd(d, e, g.forward(e, false, NNCC_ACTIVATION_NONE));
+      dnnl::convolution_backward_weights::primitive_desc pd(d, e, hint.forward(e, false, NNCC_ACTIVATION_NONE));
       p->primitive = dnnl::convolution_backward_weights(pd);
       bind(DNNL_ARG_SRC, caller.src, pd.src_desc(), false);
       bind(DNNL_ARG_DIFF_DST, caller.dst, pd.diff_dst_desc(), false);
@@ -202,10 +223,16 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
       bind(DNNL_ARG_TO, caller.dst, caller.dst, true);
       break;
     }
+    case Call::ConvBf16:
+    case Call::ConvGradInputBf16:
+    case Call::ConvGradWeightBf16: break; // (made the f32 calls with bf16 types above)
     }
   } catch (const dnnl::error &) {
     // No implementation for this geometry: the loops compute it, on NCHW only.
     if (s.layout) throw std::runtime_error("oneDNN has no implementation for this image op on channel-blocked images");
+    if (in_bf16 && dnnl::get_effective_cpu_isa() < dnnl::cpu_isa::avx512_core)
+      throw std::runtime_error("oneDNN has no bf16 convolution for this CPU (it needs AVX-512, and avx512_bf16 or AMX to be fast): "
+                               "use --precision f32");
     return nullptr;
   }
   return p;
@@ -234,24 +261,55 @@ void ImagePrimitives::run(Primitive &p, std::initializer_list<const void *> poin
   stream.wait();
 }
 
-void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const float *x, const float *w, const float *bias, float *y, int activation) {
-  if (Primitive *p = primitive(site, {Call::Conv, numbers(s), bias != nullptr, activation})) {
+namespace {
+/// The operands of a convolution as the plain loops take them: f32 ones as
+/// they are, bf16 ones widened into `buffer`.
+const float *as_f32(const float *x, int64_t, std::vector<float> &) { return x; }
+const float *as_f32(const uint16_t *x, int64_t n, std::vector<float> &buffer) {
+  buffer.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) buffer[static_cast<size_t>(i)] = bf16::to_float(x[i]);
+  return buffer.data();
+}
+int64_t weight_count(const nncc_conv_shape &s) { return s.o * (s.c / s.groups) * s.kh * s.kw; }
+int64_t input_count(const nncc_conv_shape &s) { return s.n * s.c * s.h * s.w; }
+int64_t output_count(const nncc_conv_shape &s) { return s.n * s.o * s.oh * s.ow; }
+template <typename In> constexpr bool kBf16 = std::is_same_v<In, uint16_t>;
+} // namespace
+
+template <typename In>
+void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const In *x, const In *w, const float *bias, float *y, int activation) {
+  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvBf16 : Call::Conv, numbers(s), bias != nullptr, activation})) {
     if (bias) return run(*p, {x, w, y, bias});
     return run(*p, {x, w, y});
   }
-  loops::conv2d(s, x, w, bias, y);
-  loops::apply_activation(activation, y, s.n * s.o * s.oh * s.ow);
+  std::vector<float> xs, ws;
+  loops::conv2d(s, as_f32(x, input_count(s), xs), as_f32(w, weight_count(s), ws), bias, y);
+  loops::apply_activation(activation, y, output_count(s));
 }
 
-void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, const float *w, const float *dy, float *dx) {
-  if (Primitive *p = primitive(site, {Call::ConvGradInput, numbers(s), false, 0})) return run(*p, {w, dy, dx});
-  loops::conv2d_grad_input(s, w, dy, dx);
+template <typename In>
+void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, const In *w, const In *dy, float *dx) {
+  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvGradInputBf16 : Call::ConvGradInput, numbers(s), false, 0}))
+    return run(*p, {w, dy, dx});
+  std::vector<float> ws, dys;
+  loops::conv2d_grad_input(s, as_f32(w, weight_count(s), ws), as_f32(dy, output_count(s), dys), dx);
 }
 
-void ImagePrimitives::conv2d_grad_weight(int site, const nncc_conv_shape &s, const float *x, const float *dy, float *dw) {
-  if (Primitive *p = primitive(site, {Call::ConvGradWeight, numbers(s), false, 0})) return run(*p, {x, dy, dw});
-  loops::conv2d_grad_weight(s, x, dy, dw);
+template <typename In>
+void ImagePrimitives::conv2d_grad_weight(int site, const nncc_conv_shape &s, const In *x, const In *dy, float *dw) {
+  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvGradWeightBf16 : Call::ConvGradWeight, numbers(s), false, 0}))
+    return run(*p, {x, dy, dw});
+  std::vector<float> xs, dys;
+  loops::conv2d_grad_weight(s, as_f32(x, input_count(s), xs), as_f32(dy, output_count(s), dys), dw);
 }
+
+#define NNCC_CONVOLUTIONS(In)                                                                                                       \
+  template void ImagePrimitives::conv2d(int, const nncc_conv_shape &, const In *, const In *, const float *, float *, int);       \
+  template void ImagePrimitives::conv2d_grad_input(int, const nncc_conv_shape &, const In *, const In *, float *);                \
+  template void ImagePrimitives::conv2d_grad_weight(int, const nncc_conv_shape &, const In *, const In *, float *);
+NNCC_CONVOLUTIONS(float)
+NNCC_CONVOLUTIONS(uint16_t)
+#undef NNCC_CONVOLUTIONS
 
 void ImagePrimitives::pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y, bool training) {
   if (Primitive *p = primitive(site, {kind == NNCC_POOL_MAX ? Call::MaxPool : Call::AvgPool, numbers(s), training, 0})) {

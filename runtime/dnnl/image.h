@@ -1,5 +1,5 @@
 // Convolution, pooling and relayouts for compiled code: oneDNN 2.6
-// primitives on f32 images stored NCHW or channel-blocked (nChw{B}c, as
+// primitives on f32 images (convolutions also on bf16 operands) stored NCHW or channel-blocked (nChw{B}c, as
 // nncc_conv_shape::layout says), created on first use per (call, geometry)
 // and cached per call site; plain loops (nncc/image_loops.hpp) where oneDNN
 // has no implementation for an NCHW geometry, and for pooling's backward
@@ -23,10 +23,13 @@ class ImagePrimitives {
 public:
   explicit ImagePrimitives(int sites);
   ~ImagePrimitives();
-  /// See runtime_functions.def. Throw dnnl::error only when a primitive fails to run.
-  void conv2d(int site, const nncc_conv_shape &s, const float *x, const float *w, const float *bias, float *y, int activation);
-  void conv2d_grad_input(int site, const nncc_conv_shape &s, const float *w, const float *dy, float *dx);
-  void conv2d_grad_weight(int site, const nncc_conv_shape &s, const float *x, const float *dy, float *dw);
+  /// See runtime_functions.def: operands `In` float, or uint16_t for bf16
+  /// (results f32 either way). Throw dnnl::error only when a primitive
+  /// fails to run.
+  template <typename In>
+  void conv2d(int site, const nncc_conv_shape &s, const In *x, const In *w, const float *bias, float *y, int activation);
+  template <typename In> void conv2d_grad_input(int site, const nncc_conv_shape &s, const In *w, const In *dy, float *dx);
+  template <typename In> void conv2d_grad_weight(int site, const nncc_conv_shape &s, const In *x, const In *dy, float *dw);
   /// `training`: a max pooling keeps its workspace at its site for pool2d_grad.
   void pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y, bool training);
   /// Max pooling's gradient uses the workspace of the forward call at
@@ -39,7 +42,8 @@ public:
   using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
 
 private:
-  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad, Relayout };
+  enum class Call { Conv, ConvGradInput, ConvGradWeight, ConvBf16, ConvGradInputBf16, ConvGradWeightBf16, MaxPool, AvgPool, MaxPoolGrad,
+                    AvgPoolGrad, Relayout };
   // The call, the numbers of the geometry, bias present (pools: training), activation.
   using Key = std::tuple<Call, Numbers, bool, int>;
   struct Primitive;

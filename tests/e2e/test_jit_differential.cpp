@@ -68,7 +68,8 @@ TEST_CASE("JIT matches the interpreter on every example model, at -O0 and -O2", 
 // tiny ones through the runtime's plain loop). Behind convolutions (f32,
 // summed in another order by oneDNN) and batch norm, which amplifies the
 // difference, a few more bf16 roundings flip: 3e-3 there. (Products in f32
-// fail the 1e-4 of the op cases and of the other models.)
+// fail the 1e-4 of the op cases and of the other models.) Adam turns those
+// flips into steps of ±lr (see below), so Adam models take one step.
 TEST_CASE("JIT matches the interpreter on every example model with bf16 products", "[jit][bf16]") {
   for (const auto &entry : std::filesystem::directory_iterator(NNCC_EXAMPLES_DIR)) {
     if (entry.path().extension() != ".nn") continue;
@@ -78,6 +79,7 @@ TEST_CASE("JIT matches the interpreter on every example model with bf16 products
     std::string text = buffer.str(), name = entry.path().filename().string();
     bool adam = text.find("optimizer adam") != std::string::npos;
     double tolerance = text.find("conv2d") != std::string::npos ? 3e-3 : 1e-4;
-    test::check_against_interpreter(name + " (bf16)", text, {.symbolic_dim = 8, .tolerance = tolerance, .check_updated_state = !adam, .bf16 = true});
+    test::check_against_interpreter(name + " (bf16)", text,
+                                    {.symbolic_dim = 8, .train_steps = adam ? 1 : 3, .tolerance = tolerance, .check_updated_state = !adam, .bf16 = true});
   }
 }
