@@ -11,10 +11,14 @@ build/bench/peak_flops measures at the start, on this CPU. Then nncc's
 compile time (cold: NNCC_CACHE=off; cached: a second compile), and with
 --e2e Fashion-MNIST trained end to end by both (`nncc train` and
 torch_reference.py train: data loading and evaluation included; wall time
-of the whole process, test accuracy after the last epoch).
+of the whole process, test accuracy after the last epoch). With --bf16,
+nncc's steps with `--precision bf16` against its f32 ones (alternated),
+and with --e2e a bf16 Fashion-MNIST run's accuracy next to the f32 one's;
+the peak line then shows the CPU's bf16 dot-product rate and whether it
+has AMX, which decide what bf16 can gain.
 
 usage: bench/side_by_side.py [--rounds R] [--configs xor,small,...] [--threads 1,2]
-                             [--e2e] [--epochs E] [--json FILE]
+                             [--e2e] [--epochs E] [--bf16 mid,big,cnn] [--json FILE]
 Needs Debian's python3-torch and libopenblas0-openmp (bench/setup) and a
 built nncc (scripts/build nncc bench). Run it on an otherwise idle machine."""
 import argparse
@@ -62,10 +66,10 @@ def run(cmd, threads, env=None):
     return out
 
 
-def nncc_step(config, threads):
+def nncc_step(config, threads, precision="f32"):
     path, batch, _, _, steps, _ = CONFIGS[config]
     out = run([NNCC, "bench", os.path.join(ROOT, path), "--batch", str(batch), "--threads", str(threads),
-               "--steps", str(steps), "--json"], threads)
+               "--steps", str(steps), "--precision", precision, "--json"], threads)
     return json.loads(out)
 
 
@@ -105,10 +109,40 @@ def timed(cmd, threads):
     return out, time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
+def nncc_train(epochs, threads, precision="f32"):
+    """(wall seconds, test accuracy, peak resident MB) of nncc train on Fashion-MNIST."""
+    out, seconds, mb = timed([NNCC, "train", os.path.join(ROOT, "examples", "fashion_mlp.nn"), "--data", "fashion-mnist",
+                              "--epochs", str(epochs), "--batch", "128", "--threads", str(threads), "--precision", precision], threads)
+    return seconds, float(re.findall(r"test_acc ([0-9.]+)", out)[-1]), mb
+
+
+def bf16_against_f32(configs, thread_counts, rounds, e2e_epochs):
+    """nncc's µs per step with --precision bf16 and f32, alternated."""
+    print()
+    print("| config | threads | nncc f32 µs/step | nncc bf16 µs/step | bf16 speed-up |")
+    print("|---|---|---|---|---|")
+    rows = []
+    for config in configs:
+        for threads in thread_counts:
+            f32, bf16 = [], []
+            for _ in range(rounds):
+                f32.append(nncc_step(config, threads)["us_per_step"])
+                bf16.append(nncc_step(config, threads, "bf16")["us_per_step"])
+            a, b = statistics.median(f32), statistics.median(bf16)
+            rows.append({"config": config, "threads": threads, "f32_us": a, "bf16_us": b, "speedup": a / b})
+            print(f"| {config} | {threads} | {a:,.1f} | {b:,.1f} | {a / b:.2f}x |", flush=True)
+    result = {"steps": rows}
+    if e2e_epochs:
+        f32_s, f32_acc, _ = nncc_train(e2e_epochs, 2)
+        bf16_s, bf16_acc, _ = nncc_train(e2e_epochs, 2, "bf16")
+        result["end_to_end"] = {"epochs": e2e_epochs, "f32_s": f32_s, "f32_test_acc": f32_acc, "bf16_s": bf16_s, "bf16_test_acc": bf16_acc}
+        print(f"Fashion-MNIST, fashion_mlp, {e2e_epochs} epochs, 2 threads: f32 {f32_s:.1f} s, test acc {f32_acc:.4f}; "
+              f"bf16 {bf16_s:.1f} s, test acc {bf16_acc:.4f}")
+    return result
+
+
 def end_to_end(epochs, threads):
-    out, nncc_s, nncc_mb = timed([NNCC, "train", os.path.join(ROOT, "examples", "fashion_mlp.nn"), "--data", "fashion-mnist",
-                                  "--epochs", str(epochs), "--batch", "128", "--threads", str(threads)], threads)
-    nncc_acc = float(re.findall(r"test_acc ([0-9.]+)", out)[-1])
+    nncc_s, nncc_acc, nncc_mb = nncc_train(epochs, threads)
     out, torch_s, torch_mb = timed([TORCH_PYTHON, os.path.join(ROOT, "bench", "torch_reference.py"), "train", "--epochs", str(epochs),
                                     "--batch", "128", "--threads", str(threads)], threads)
     return {"epochs": epochs, "threads": threads, "nncc_s": nncc_s, "nncc_test_acc": nncc_acc, "nncc_peak_mb": nncc_mb,
@@ -122,6 +156,7 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--e2e", action="store_true", help="also train Fashion-MNIST end to end with both")
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--bf16", help="also compare nncc's --precision bf16 steps with f32 on these configs (e.g. mid,big,cnn)")
     p.add_argument("--json", help="write the results here too")
     a = p.parse_args()
 
@@ -129,7 +164,9 @@ def main():
     peak = json.loads(run([os.path.join(BUILD, "bench", "peak_flops")], os.cpu_count()))
     torch_version = run([TORCH_PYTHON, "-c", "import torch; print(torch.__version__)"], 1).strip()
     print(f"CPU: {cpu}, {os.cpu_count()} cores, {peak['isa']}; measured f32 FMA peak {peak['f32_fma_gflops_1_thread']:.1f} GFLOP/s "
-          f"on 1 thread, {peak['f32_fma_gflops_all']:.1f} on {peak['threads']}; PyTorch {torch_version} "
+          f"on 1 thread, {peak['f32_fma_gflops_all']:.1f} on {peak['threads']}"
+          + (f"; bf16 dot products {peak['bf16_dot_gflops_1_thread']:.1f} GFLOP/s on 1 thread" if "bf16_dot_gflops_1_thread" in peak else "")
+          + f"; AMX {'yes' if peak['amx'] else 'no'}; PyTorch {torch_version} "
           f"(OPENBLAS_CORETYPE={openblas_core()}); {a.rounds} rounds")
     print()
     print("| config | threads | nncc µs/step | PyTorch µs/step | PyTorch / nncc | nncc GFLOP/s | of peak |")
@@ -163,6 +200,8 @@ def main():
               f"nncc {e['nncc_s']:.1f} s (test acc {e['nncc_test_acc']:.4f}), PyTorch {e['torch_s']:.1f} s "
               f"(test acc {e['torch_test_acc']:.4f}): {e['nncc_s'] / e['torch_s']:.2f}x PyTorch's wall time; "
               f"peak resident memory nncc {e['nncc_peak_mb']:.0f} MB, PyTorch {e['torch_peak_mb']:.0f} MB")
+    if a.bf16:
+        result["bf16"] = bf16_against_f32(a.bf16.split(","), [int(t) for t in a.threads.split(",")], a.rounds, a.epochs if a.e2e else 0)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=2)
