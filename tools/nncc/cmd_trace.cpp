@@ -1,12 +1,15 @@
-// nncc trace FILE.nn --set NAME=VALUE ... [--json] — evaluate the model once
-// and print, for every node in order, its op, its value and dL/d(node): the
-// table a lecture fills in by hand.
+// nncc trace FILE.nn --set NAME=VALUE ... [--format text|json|dot|svg] —
+// evaluate the model once and print, for every node in order, its op, its
+// value and dL/d(node): the table a lecture fills in by hand, or the graph
+// with those numbers on it.
 #include "compiler/interp/interpreter.h"
 #include "compiler/interp/params.h"
 #include "compiler/passes/autodiff.h"
 #include "ir/printer.h"
 #include "tools/nncc/common.h"
 #include "tools/nncc/tensor_text.h"
+#include "nncc/nncc.hpp"
+#include "tools/nncc/trace_graph.h"
 
 #include <fmt/format.h>
 
@@ -46,7 +49,7 @@ std::string json_map(const std::vector<std::pair<std::string, const interp::Tens
 }
 
 struct TraceOptions {
-  std::string path;
+  std::string path, format = "text", output;
   std::vector<std::string> sets;
   bool json = false, eval = false;
   uint64_t seed = 0;
@@ -142,6 +145,39 @@ void print_text(const Trace &trace) {
   print_table(rows, trace.loss());
 }
 
+/// A tensor as a graph node shows it: whole when small, else its first
+/// few entries.
+std::string preview(const interp::Tensor *t) {
+  constexpr int64_t kShown = 4;
+  if (!t) return "";
+  if (t->numel() <= kMaxShownElements / 2) return format_tensor(*t, 4);
+  interp::Tensor head = interp::Tensor::zeros(t->dtype, {kShown});
+  std::copy_n(t->data.begin(), kShown, head.data.begin());
+  std::string flat = format_tensor(head, 4);
+  return flat.substr(0, flat.size() - 1) + ", ...]";
+}
+
+std::string graph_of(const Trace &trace, std::string title) {
+  ir::ValueNames names(trace.forward());
+  std::vector<const ir::Value *> values = trace.nodes();
+  std::map<const ir::Value *, size_t> index;
+  std::vector<TraceNode> nodes;
+  for (const ir::Value *v : values) {
+    TraceNode n;
+    n.kind = v->kind == ir::ValueKind::Input ? TraceNode::Kind::Input : v->kind == ir::ValueKind::Param ? TraceNode::Kind::Param : TraceNode::Kind::Op;
+    n.name = v->name.empty() ? names[v] : v->name; // named values as the .nn file writes them
+    n.op = v->is_argument() ? std::string(ir::value_kind_name(v->kind)) : std::string(v->info().name);
+    n.type = v->type.str();
+    n.value = preview(trace.value(v));
+    n.grad = preview(trace.gradient(v));
+    for (const ir::Value *o : v->operands) n.operands.push_back(index.at(o));
+    index[v] = nodes.size();
+    nodes.push_back(std::move(n));
+  }
+  if (trace.loss()) title += fmt::format(" (L = {})", format_tensor(*trace.loss(), kDigits));
+  return trace_dot(title, nodes);
+}
+
 int run_trace(const TraceOptions &opt) {
   CompiledFile f;
   compile_file(opt.path, f);
@@ -150,9 +186,18 @@ int run_trace(const TraceOptions &opt) {
   if (!args) return kUserError;
   try {
     Trace trace(*f.result.module, opt, *args);
-    opt.json ? print_json(trace) : print_text(trace);
+    std::string format = opt.json ? "json" : opt.format;
+    if (format == "dot" || format == "svg") {
+      std::string dot = graph_of(trace, f.result.module->name);
+      if (!write_output(opt.output, format == "svg" ? render_svg(dot) : dot)) return kUserError;
+    } else {
+      format == "json" ? print_json(trace) : print_text(trace);
+    }
   } catch (const interp::InterpError &e) {
     fmt::print(stderr, "error: {}\n", e.what());
+    return kUserError;
+  } catch (const Error &e) {
+    fmt::print(stderr, "nncc trace: error: {}\n", e.what());
     return kUserError;
   }
   return kSuccess;
@@ -165,7 +210,11 @@ void add_trace_command(CLI::App &app, int &status) {
   auto opt = std::make_shared<TraceOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--set", opt->sets, "NAME=VALUE for an input or param: a number or a nested list like [[1,2],[3,4]]");
-  cmd->add_flag("--json", opt->json, "print {\"loss\", \"values\", \"grads\"} as JSON");
+  cmd->add_flag("--json", opt->json, "print {\"loss\", \"values\", \"grads\"} as JSON (--format=json)");
+  cmd->add_option("--format", opt->format, "text (a table), json, dot (the graph with values and gradients, Graphviz) or svg (rendered by Graphviz's dot)")
+      ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", opt->output, "with dot or svg: write to this file instead of stdout");
   cmd->add_option("--seed", opt->seed, "seed of the params not set and of dropout")->capture_default_str();
   cmd->add_flag("--eval", opt->eval, "inference mode (dropout off)");
   cmd->callback([opt, &status] { status = run_trace(*opt); });
