@@ -43,6 +43,7 @@ void add_check_command(CLI::App &app, int &status);
 void add_dump_command(CLI::App &app, int &status);
 void add_opt_command(CLI::App &app, int &status);
 void add_trace_command(CLI::App &app, int &status);
+void add_explain_command(CLI::App &app, int &status);
 void add_gradcheck_command(CLI::App &app, int &status);
 void add_bench_command(CLI::App &app, int &status);
 void add_train_command(CLI::App &app, int &status);

@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
   add_opt_command(app, status);
   add_compile_command(app, status);
   add_trace_command(app, status);
+  add_explain_command(app, status);
   add_gradcheck_command(app, status);
   add_bench_command(app, status);
   add_train_command(app, status);

@@ -1,0 +1,80 @@
+#include "tools/nncc/trace_run.h"
+
+#include "compiler/interp/params.h"
+#include "tools/nncc/tensor_text.h"
+
+#include <fmt/format.h>
+#include <unordered_set>
+
+namespace nncc::tool {
+
+std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const RunPoint &at, const ir::Module &m) {
+  const ir::Function &fwd = *m.find_function("forward");
+  std::map<std::string, interp::Tensor> args = interp::initial_params(m, at.seed);
+  for (const std::string &set : at.sets) {
+    size_t eq = set.find('=');
+    std::string name = set.substr(0, eq);
+    const ir::Value *arg = fwd.find_argument(name);
+    if (eq == std::string::npos || !arg) {
+      fmt::print(stderr, "error: --set {}: {}\n", set,
+                 eq == std::string::npos ? "expected NAME=VALUE" : fmt::format("'{}' is not an input or param of '{}'", name, m.name));
+      return std::nullopt;
+    }
+    std::string error;
+    auto t = parse_tensor(std::string_view(set).substr(eq + 1), arg->type.dtype, error);
+    if (!t) {
+      fmt::print(stderr, "error: --set {}: {}\n", name, error);
+      return std::nullopt;
+    }
+    args[name] = std::move(*t);
+  }
+  for (const ir::Value *a : fwd.arguments())
+    if (!args.count(a->name)) {
+      fmt::print(stderr, "error: input '{}' ({}) needs a value: --set {}=...\n", a->name, a->type.str(), a->name);
+      return std::nullopt;
+    }
+  return args;
+}
+
+Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, interp::Tensor> &args) : fwd_(*m.find_function("forward")) {
+  if (fwd_.find_result("loss")) grad_.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
+  run_ = interp::run(grad_ ? grad_->fn : fwd_, args, {.training = !at.eval, .seed = at.seed, .step = 0});
+}
+
+const interp::Tensor *Trace::value(const ir::Value *v) const {
+  if (grad_)
+    if (auto copy = grad_->copy_of.find(v); copy != grad_->copy_of.end()) v = copy->second;
+  auto it = run_.values.find(v);
+  return it == run_.values.end() ? nullptr : &it->second;
+}
+
+const interp::Tensor *Trace::gradient(const ir::Value *v) const {
+  if (!grad_) return nullptr;
+  auto it = grad_->gradient_of.find(v);
+  return it == grad_->gradient_of.end() ? nullptr : &run_.values.at(it->second);
+}
+
+std::vector<const ir::Value *> Trace::nodes() const {
+  std::vector<const ir::Value *> out(fwd_.arguments().begin(), fwd_.arguments().end());
+  out.insert(out.end(), fwd_.body().begin(), fwd_.body().end());
+  return out;
+}
+
+std::vector<const ir::Value *> Trace::backward() const {
+  if (!grad_) return {};
+  std::unordered_set<const ir::Value *> forward;
+  for (const auto &[fwd_value, copy] : grad_->copy_of) forward.insert(copy);
+  std::vector<const ir::Value *> out;
+  for (const ir::Value *v : grad_->fn.body())
+    if (!forward.count(v)) out.push_back(v);
+  return out;
+}
+
+std::vector<const ir::Value *> Trace::gradient_for(const ir::Value *g) const {
+  std::vector<const ir::Value *> out;
+  for (const ir::Value *v : nodes())
+    if (grad_ && gradient(v) && grad_->gradient_of.at(v) == g) out.push_back(v);
+  return out;
+}
+
+} // namespace nncc::tool
