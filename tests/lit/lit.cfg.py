@@ -24,3 +24,7 @@ config.substitutions.append(
 # The C++ compiler of the build, for tests of compile-time checks.
 config.substitutions.append(("%cxx", config.cxx))
 config.substitutions.append(("%src", config.nncc_src_root))
+# Optional tools: tests that need them say REQUIRES: <feature>.
+import shutil
+if shutil.which("chromium") or shutil.which("chromium-browser"):
+    config.available_features.add("chromium")

@@ -133,7 +133,8 @@ document.addEventListener('keydown', e => {
   if (e.key === 'Home') show(0);
   if (e.key === 'End') show(STEPS.length - 1);
 });
-show(0);
+// page.html#step=N opens at step N (a link to one step, a screenshot of it).
+show(parseInt((location.hash.match(/step=(\d+)/) || [0, '1'])[1], 10) - 1);
 )";
 
 std::string page(const Trace &trace, const std::string &model) {
@@ -152,7 +153,8 @@ std::string page(const Trace &trace, const std::string &model) {
 <h1>{0}: the forward pass node by node, then the backward pass</h1>
 <p>Each forward step computes one node's value from the values it reads; each backward step computes one gradient
 term by the chain rule, from dL/dL = 1 back to the inputs and params.{2}</p>
-<p class="keys">Keys: &rarr; next step, &larr; previous step, Home / End. Or click a step in the list.</p>
+<p class="keys">Keys: &rarr; next step, &larr; previous step, Home / End. Or click a step in the list;
+<code>#step=N</code> at the end of the address opens step N.</p>
 <div id="picture">{3}</div>
 <div id="step"></div>
 <ol id="steps"></ol>
