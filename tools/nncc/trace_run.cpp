@@ -37,15 +37,23 @@ std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const RunPo
 }
 
 Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, interp::Tensor> &args) : fwd_(*m.find_function("forward")) {
-  if (fwd_.find_result("loss")) grad_.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
-  run_ = interp::run(grad_ ? grad_->fn : fwd_, args, {.training = !at.eval, .seed = at.seed, .step = 0});
+  interp::RunOptions options{.training = !at.eval, .seed = at.seed, .step = 0};
+  if (fwd_.find_result("loss")) {
+    grad_.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
+    run_ = interp::run(grad_->fn, args, options);
+  }
+  // The grad function keeps only what the loss needs: outputs the loss does
+  // not read (a softmax printed next to a cross-entropy) come from forward.
+  forward_run_ = interp::run(fwd_, args, options);
 }
 
 const interp::Tensor *Trace::value(const ir::Value *v) const {
   if (grad_)
-    if (auto copy = grad_->copy_of.find(v); copy != grad_->copy_of.end()) v = copy->second;
-  auto it = run_.values.find(v);
-  return it == run_.values.end() ? nullptr : &it->second;
+    if (auto copy = grad_->copy_of.find(v); copy != grad_->copy_of.end())
+      if (auto it = run_.values.find(copy->second); it != run_.values.end()) return &it->second;
+  if (auto it = run_.values.find(v); it != run_.values.end()) return &it->second; // a value of the grad function
+  auto it = forward_run_.values.find(v);
+  return it == forward_run_.values.end() ? nullptr : &it->second;
 }
 
 const interp::Tensor *Trace::gradient(const ir::Value *v) const {

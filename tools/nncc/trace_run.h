@@ -51,7 +51,7 @@ public:
 private:
   const ir::Function &fwd_;
   std::optional<compiler::GradFunction> grad_;
-  interp::Execution run_;
+  interp::Execution run_, forward_run_; // of grad (with a loss), of forward
 };
 
 } // namespace nncc::tool
