@@ -33,26 +33,30 @@ extern "C" void *nncc_rt_alloc(void *ctx, int64_t bytes) {
   }
 }
 
-extern "C" void nncc_rt_matmul_f32(void *ctx, int32_t site, int32_t flags, const float *a, const float *b, float *c,
-                                   int64_t m, int64_t k, int64_t n, const float *bias, int32_t activation) {
+namespace {
+/// A matrix product through oneDNN; when it fails, records why (the
+/// Session reports it) and computes the product with the plain loop.
+template <typename In>
+void matmul(void *ctx, const char *what, int32_t site, int32_t flags, const In *a, const In *b, float *c, int64_t m, int64_t k,
+            int64_t n, const float *bias, int32_t activation) {
   CallContext &cc = context(ctx);
   try {
-    cc.matmul.run_f32(site, flags, a, b, c, m, k, n, bias, activation);
+    cc.matmul.run(site, flags, a, b, c, m, k, n, bias, activation);
   } catch (const std::exception &e) {
-    record(cc, fmt::format("matmul {}x{} @ {}x{}: {}", m, k, k, n, e.what()));
+    record(cc, fmt::format("{} {}x{} @ {}x{}: {}", what, m, k, k, n, e.what()));
     nncc::runtime::matmul_loop(flags, a, b, c, m, k, n, bias, activation);
   }
+}
+} // namespace
+
+extern "C" void nncc_rt_matmul_f32(void *ctx, int32_t site, int32_t flags, const float *a, const float *b, float *c,
+                                   int64_t m, int64_t k, int64_t n, const float *bias, int32_t activation) {
+  matmul(ctx, "matmul", site, flags, a, b, c, m, k, n, bias, activation);
 }
 
 extern "C" void nncc_rt_matmul_bf16(void *ctx, int32_t site, int32_t flags, const uint16_t *a, const uint16_t *b,
                                     float *c, int64_t m, int64_t k, int64_t n, const float *bias, int32_t activation) {
-  CallContext &cc = context(ctx);
-  try {
-    cc.matmul.run_bf16(site, flags, a, b, c, m, k, n, bias, activation);
-  } catch (const std::exception &e) {
-    record(cc, fmt::format("bf16 matmul {}x{} @ {}x{}: {}", m, k, k, n, e.what()));
-    nncc::runtime::matmul_loop(flags, a, b, c, m, k, n, bias, activation);
-  }
+  matmul(ctx, "bf16 matmul", site, flags, a, b, c, m, k, n, bias, activation);
 }
 
 extern "C" void nncc_rt_matmul_f64(void *, int32_t, int32_t flags, const double *a, const double *b, double *c,

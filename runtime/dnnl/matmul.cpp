@@ -111,14 +111,7 @@ void MatmulCache::run(int site, int flags, const In *a, const In *b, float *c, i
   engine_->stream.wait();
 }
 
-void MatmulCache::run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k,
-                          int64_t n, const float *bias, int activation) {
-  run(site, flags, a, b, c, m, k, n, bias, activation);
-}
-
-void MatmulCache::run_bf16(int site, int flags, const uint16_t *a, const uint16_t *b, float *c, int64_t m, int64_t k,
-                           int64_t n, const float *bias, int activation) {
-  run(site, flags, a, b, c, m, k, n, bias, activation);
-}
+template void MatmulCache::run(int, int, const float *, const float *, float *, int64_t, int64_t, int64_t, const float *, int);
+template void MatmulCache::run(int, int, const uint16_t *, const uint16_t *, float *, int64_t, int64_t, int64_t, const float *, int);
 
 } // namespace nncc::runtime

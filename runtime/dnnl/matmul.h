@@ -16,13 +16,13 @@ class MatmulCache {
 public:
   explicit MatmulCache(int sites);
   ~MatmulCache();
-  /// C = act(op(A) @ op(B) + bias); see nncc_rt_matmul_f32. Throws dnnl::error.
-  void run_f32(int site, int flags, const float *a, const float *b, float *c, int64_t m, int64_t k, int64_t n,
-               const float *bias, int activation);
-  /// The same with A and B in bf16 (nncc/bf16.h). Throws std::runtime_error
-  /// naming the CPU's limits where oneDNN has no bf16 product for it.
-  void run_bf16(int site, int flags, const uint16_t *a, const uint16_t *b, float *c, int64_t m, int64_t k, int64_t n,
-                const float *bias, int activation);
+  /// C = act(op(A) @ op(B) + bias); see nncc_rt_matmul_f32. `In` is float,
+  /// or uint16_t for bf16 operands (nncc/bf16.h). Throws dnnl::error, or
+  /// std::runtime_error naming the CPU's limits where oneDNN has no bf16
+  /// product for it.
+  template <typename In>
+  void run(int site, int flags, const In *a, const In *b, float *c, int64_t m, int64_t k, int64_t n, const float *bias,
+           int activation);
 
 private:
   struct Primitive;
@@ -32,9 +32,6 @@ private:
     Key key{-1, -1, -1, -1, false, -1, false};
     Primitive *primitive = nullptr;
   };
-  template <typename In>
-  void run(int site, int flags, const In *a, const In *b, float *c, int64_t m, int64_t k, int64_t n, const float *bias,
-           int activation);
   Primitive &primitive(const Key &key);
 
   struct Engine;

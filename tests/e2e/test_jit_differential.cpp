@@ -19,6 +19,25 @@ std::string model_of(const std::string &body, const std::string &dtype) {
   return test::op_case_model(std::regex_replace(body, std::regex("f64"), dtype).c_str());
 }
 
+struct ExampleModel {
+  std::string name, text;
+  bool adam; // Adam or AdamW
+};
+
+/// The models of examples/ (not its subdirectories).
+std::vector<ExampleModel> example_models() {
+  std::vector<ExampleModel> out;
+  for (const auto &entry : std::filesystem::directory_iterator(NNCC_EXAMPLES_DIR)) {
+    if (entry.path().extension() != ".nn") continue;
+    std::ifstream in(entry.path());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    out.push_back({entry.path().filename().string(), text, text.find("optimizer adam") != std::string::npos});
+  }
+  return out;
+}
+
 } // namespace
 
 // At -O0 the JIT compiles the graph as autodiff built it; at -O2 after the
@@ -52,16 +71,10 @@ TEST_CASE("JIT matches the interpreter on every op with bf16 products, at -O0 an
 // in the f64 copy of the model, where that noise is 1e-16.
 TEST_CASE("JIT matches the interpreter on every example model, at -O0 and -O2", "[jit]") {
   for (int level : {0, 2})
-  for (const auto &entry : std::filesystem::directory_iterator(NNCC_EXAMPLES_DIR)) {
-    if (entry.path().extension() != ".nn") continue;
-    std::ifstream in(entry.path());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str(), name = entry.path().filename().string();
-    bool adam = text.find("optimizer adam") != std::string::npos;
-    test::check_against_interpreter(name, text, {.symbolic_dim = 8, .opt_level = level, .check_updated_state = !adam});
-    test::check_against_interpreter(name + " (f64)", std::regex_replace(text, std::regex("f32"), "f64"), {.symbolic_dim = 8, .opt_level = level});
-  }
+    for (const ExampleModel &m : example_models()) {
+      test::check_against_interpreter(m.name, m.text, {.symbolic_dim = 8, .opt_level = level, .check_updated_state = !m.adam});
+      test::check_against_interpreter(m.name + " (f64)", std::regex_replace(m.text, std::regex("f32"), "f64"), {.symbolic_dim = 8, .opt_level = level});
+    }
 }
 
 // Products of these sizes go through oneDNN's bf16 matmul (the op cases'
@@ -71,15 +84,9 @@ TEST_CASE("JIT matches the interpreter on every example model, at -O0 and -O2", 
 // fail the 1e-4 of the op cases and of the other models.) Adam turns those
 // flips into steps of ±lr (see below), so Adam models take one step.
 TEST_CASE("JIT matches the interpreter on every example model with bf16 products", "[jit][bf16]") {
-  for (const auto &entry : std::filesystem::directory_iterator(NNCC_EXAMPLES_DIR)) {
-    if (entry.path().extension() != ".nn") continue;
-    std::ifstream in(entry.path());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str(), name = entry.path().filename().string();
-    bool adam = text.find("optimizer adam") != std::string::npos;
-    double tolerance = text.find("conv2d") != std::string::npos ? 3e-3 : 1e-4;
-    test::check_against_interpreter(name + " (bf16)", text,
-                                    {.symbolic_dim = 8, .train_steps = adam ? 1 : 3, .tolerance = tolerance, .check_updated_state = !adam, .bf16 = true});
+  for (const ExampleModel &m : example_models()) {
+    double tolerance = m.text.find("conv2d") != std::string::npos ? 3e-3 : 1e-4;
+    test::check_against_interpreter(m.name + " (bf16)", m.text,
+                                    {.symbolic_dim = 8, .train_steps = m.adam ? 1 : 3, .tolerance = tolerance, .check_updated_state = !m.adam, .bf16 = true});
   }
 }

@@ -169,19 +169,9 @@ const STEPS = {4};
 }
 
 int run_explain(const ExplainOptions &opt) {
-  CompiledFile f;
-  compile_file(opt.path, f);
-  if (!f.result.module) return kUserError;
-  auto args = trace_arguments(opt, *f.result.module);
-  if (!args) return kUserError;
-  try {
-    Trace trace(*f.result.module, opt, *args);
-    if (!write_output(opt.output, page(trace, f.result.module->name))) return kUserError;
-  } catch (const interp::InterpError &e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return kUserError;
-  }
-  return kSuccess;
+  return with_trace(opt, "explain", [&](const Trace &trace, const std::string &model) {
+    return write_output(opt.output, page(trace, model)) ? kSuccess : kUserError;
+  });
 }
 
 } // namespace
@@ -189,10 +179,7 @@ int run_explain(const ExplainOptions &opt) {
 void add_explain_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("explain", "Write an HTML page that steps through the forward and backward pass at given values");
   auto opt = std::make_shared<ExplainOptions>();
-  cmd->add_option("file", opt->path, "the .nn model file")->required();
-  cmd->add_option("--set", opt->sets, "NAME=VALUE for an input or param: a number or a nested list like [[1,2],[3,4]]");
-  cmd->add_option("--seed", opt->seed, "seed of the params not set and of dropout")->capture_default_str();
-  cmd->add_flag("--eval", opt->eval, "inference mode (dropout off)");
+  add_run_point_options(*cmd, *opt);
   cmd->add_option("-o,--output", opt->output, "the page (default: stdout)");
   cmd->callback([opt, &status] { status = run_explain(*opt); });
 }

@@ -79,28 +79,15 @@ void print_text(const Trace &trace) {
 }
 
 int run_trace(const TraceOptions &opt) {
-  CompiledFile f;
-  compile_file(opt.path, f);
-  if (!f.result.module) return kUserError;
-  auto args = trace_arguments(opt, *f.result.module);
-  if (!args) return kUserError;
-  try {
-    Trace trace(*f.result.module, opt, *args);
+  return with_trace(opt, "trace", [&](const Trace &trace, const std::string &model) {
     std::string format = opt.json ? "json" : opt.format;
     if (format == "dot" || format == "svg") {
-      std::string dot = trace_dot(trace, f.result.module->name);
-      if (!write_output(opt.output, format == "svg" ? render_svg(dot) : dot)) return kUserError;
-    } else {
-      format == "json" ? print_json(trace) : print_text(trace);
+      std::string dot = trace_dot(trace, model);
+      return write_output(opt.output, format == "svg" ? render_svg(dot) : dot) ? kSuccess : kUserError;
     }
-  } catch (const interp::InterpError &e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    return kUserError;
-  } catch (const Error &e) {
-    fmt::print(stderr, "nncc trace: error: {}\n", e.what());
-    return kUserError;
-  }
-  return kSuccess;
+    format == "json" ? print_json(trace) : print_text(trace);
+    return kSuccess;
+  });
 }
 
 } // namespace
@@ -108,15 +95,12 @@ int run_trace(const TraceOptions &opt) {
 void add_trace_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("trace", "Evaluate a model once; print every node's value and dL/d(node)");
   auto opt = std::make_shared<TraceOptions>();
-  cmd->add_option("file", opt->path, "the .nn model file")->required();
-  cmd->add_option("--set", opt->sets, "NAME=VALUE for an input or param: a number or a nested list like [[1,2],[3,4]]");
+  add_run_point_options(*cmd, *opt);
   cmd->add_flag("--json", opt->json, "print {\"loss\", \"values\", \"grads\"} as JSON (--format=json)");
   cmd->add_option("--format", opt->format, "text (a table), json, dot (the graph with values and gradients, Graphviz) or svg (rendered by Graphviz's dot)")
       ->check(CLI::IsMember({"text", "json", "dot", "svg"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "with dot or svg: write to this file instead of stdout");
-  cmd->add_option("--seed", opt->seed, "seed of the params not set and of dropout")->capture_default_str();
-  cmd->add_flag("--eval", opt->eval, "inference mode (dropout off)");
   cmd->callback([opt, &status] { status = run_trace(*opt); });
 }
 

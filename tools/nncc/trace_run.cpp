@@ -1,12 +1,21 @@
 #include "tools/nncc/trace_run.h"
 
 #include "compiler/interp/params.h"
+#include "nncc/nncc.hpp"
+#include "tools/nncc/common.h"
 #include "tools/nncc/tensor_text.h"
 
 #include <fmt/format.h>
 #include <unordered_set>
 
 namespace nncc::tool {
+
+void add_run_point_options(CLI::App &cmd, RunPoint &at) {
+  cmd.add_option("file", at.path, "the .nn model file")->required();
+  cmd.add_option("--set", at.sets, "NAME=VALUE for an input or param: a number, a nested list like [[1,2],[3,4]], or @FILE.npy");
+  cmd.add_option("--seed", at.seed, "seed of the params not set and of dropout")->capture_default_str();
+  cmd.add_flag("--eval", at.eval, "inference mode (dropout off)");
+}
 
 std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const RunPoint &at, const ir::Module &m) {
   const ir::Function &fwd = *m.find_function("forward");
@@ -34,6 +43,22 @@ std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const RunPo
       return std::nullopt;
     }
   return args;
+}
+
+int with_trace(const RunPoint &at, std::string_view command, const std::function<int(const Trace &, const std::string &)> &use) {
+  CompiledFile f;
+  compile_file(at.path, f);
+  if (!f.result.module) return kUserError;
+  auto args = trace_arguments(at, *f.result.module);
+  if (!args) return kUserError;
+  try {
+    return use(Trace(*f.result.module, at, *args), f.result.module->name);
+  } catch (const interp::InterpError &e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+  } catch (const Error &e) {
+    fmt::print(stderr, "nncc {}: error: {}\n", command, e.what());
+  }
+  return kUserError;
 }
 
 Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, interp::Tensor> &args) : fwd_(*m.find_function("forward")) {

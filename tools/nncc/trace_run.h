@@ -4,9 +4,12 @@
 #include "compiler/interp/interpreter.h"
 #include "compiler/passes/autodiff.h"
 
+#include <CLI/CLI.hpp>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nncc::tool {
@@ -19,6 +22,9 @@ struct RunPoint {
   bool eval = false;
   uint64_t seed = 0;
 };
+
+/// Registers FILE, --set, --seed and --eval on `cmd`.
+void add_run_point_options(CLI::App &cmd, RunPoint &at);
 
 /// The forward function's arguments: the params' initial values, then the
 /// --set values; nullopt (after a message) when one is malformed or missing.
@@ -53,5 +59,11 @@ private:
   std::optional<compiler::GradFunction> grad_;
   interp::Execution run_, forward_run_; // of grad (with a loss), of forward
 };
+
+/// Compiles the model at `at.path`, runs it at the --set values and hands
+/// the trace and the model's name to `use`; returns use's exit status, or
+/// kUserError after printing why the model, a value or a run failed
+/// (`command` names the command in messages).
+int with_trace(const RunPoint &at, std::string_view command, const std::function<int(const Trace &, const std::string &)> &use);
 
 } // namespace nncc::tool
