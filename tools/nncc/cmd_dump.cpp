@@ -18,8 +18,15 @@ namespace {
 struct DumpOptions {
   std::string path, stage = "ir", format = "text", output, cpu = "native", precision = "f32";
   int opt_level = 2;
+  std::vector<std::string> print_after; // pass names
   bool print_after_all = false, memory = false;
 };
+
+std::vector<std::string> pass_names() {
+  std::vector<std::string> names;
+  for (const compiler::PassInfo &p : compiler::all_passes()) names.emplace_back(p.name);
+  return names;
+}
 
 /// An error of the command line: printed, and the command fails.
 std::nullopt_t fail(std::string_view message) {
@@ -61,7 +68,7 @@ std::optional<std::string> stage_text(const DumpOptions &opt, CompiledFile &f) {
   bool machine = opt.stage == "llvm" || opt.stage == "asm";
   if (opt.stage == "opt" || machine) {
     std::string trace;
-    compiler::build_entry_points(*f.result.module, opt.opt_level, {.print_after_all = opt.print_after_all, .print_after = {}, .bf16 = opt.precision == "bf16"}, &trace);
+    compiler::build_entry_points(*f.result.module, opt.opt_level, {.print_after_all = opt.print_after_all, .print_after = opt.print_after, .bf16 = opt.precision == "bf16"}, &trace);
     std::fwrite(trace.data(), 1, trace.size(), stderr);
   }
   return machine ? machine_text(opt, *f.result.module, dot) : graph_text(opt, *f.result.module, dot);
@@ -90,6 +97,9 @@ void add_dump_command(CLI::App &app, int &status) {
       ->capture_default_str();
   cmd->add_flag("--memory", opt->memory, "with --stage=opt: after the IR, each entry point's kernel plan, memory plan and peak bytes (docs/kernel_plan.md)");
   cmd->add_flag("--print-after-all", opt->print_after_all, "with opt, llvm, asm: print the IR after every graph pass (to stderr)");
+  cmd->add_option("--print-after", opt->print_after, "with opt, llvm, asm: print the IR after these graph passes (to stderr)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(pass_names()));
   cmd->add_option("-O", opt->opt_level, "optimization level for opt, llvm and asm: 0 runs no graph pass and LLVM at -O0 (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
   add_precision_option(*cmd, opt->precision);
   cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
