@@ -132,4 +132,13 @@ Tensor gather(const Dataset &d, const std::string &field, std::span<const int64_
   return out;
 }
 
+Dataset subset(const Dataset &d, std::span<const int64_t> rows, std::string name) {
+  Dataset out{std::move(name), {}, static_cast<int64_t>(rows.size()), d.u8_scale};
+  for (const auto &[field, t] : d.fields) {
+    std::vector<int64_t> row_shape(t.shape().begin() + 1, t.shape().end());
+    out.fields.emplace(field, gather(d, field, rows, t.dtype(), row_shape));
+  }
+  return out;
+}
+
 } // namespace nncc::data

@@ -9,7 +9,8 @@ starting with "$ " is a command (run by bash in --root, with DIR first on
 PATH, so "nncc ..." runs the build's nncc), and the lines after it, up to
 the next command or the end of the block, are its expected output (stdout
 and stderr together). In an expected line, "<...>" matches any text (a
-time, a path); a line that is just "..." matches any number of lines.
+time, a path); a line that is just "..." matches any number of lines; numbers
+match to 0.1 % (see close()).
 Exits 1 listing each command whose output differs. --update writes each
 command's output into the document instead (keeping the expected lines
 with "<...>" that still match), for a maintainer to review with git diff."""
@@ -46,9 +47,36 @@ def commands(block):
     return out
 
 
+NUMBER = r"-?(?:nan|inf|(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)"
+
+
+def close(expected, actual):
+    """Printed numbers equal to 0.1 % (or 1e-4): what compiled code computes
+    may round differently on another CPU (other vector widths, other oneDNN
+    kernels), which shows in the last digits of a loss after many steps."""
+    if expected == actual:
+        return True
+    try:
+        e, a = float(expected), float(actual)
+    except ValueError:
+        return False
+    return abs(e - a) <= 1e-3 * max(abs(e), abs(a)) + 1e-4
+
+
 def line_matches(expected, actual):
-    pattern = "".join(".*" if part == "<...>" else re.escape(part) for part in re.split(r"(<\.\.\.>)", expected))
-    return re.fullmatch(pattern, actual) is not None
+    pattern, numbers = "", []
+    for part in re.split(r"(<\.\.\.>)", expected):
+        if part == "<...>":
+            pattern += ".*?"
+            continue
+        for k, piece in enumerate(re.split(f"({NUMBER})", part)):
+            if k % 2:
+                pattern += f"({NUMBER})"
+                numbers.append(piece)
+            else:
+                pattern += re.escape(piece)
+    m = re.fullmatch(pattern, actual)
+    return m is not None and all(close(e, a) for e, a in zip(numbers, m.groups()))
 
 
 def output_matches(expected, actual):

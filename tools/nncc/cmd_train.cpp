@@ -1,7 +1,7 @@
-// nncc train FILE.nn --data SPEC [--test SPEC] [--epochs E] [--batch B]
-//   [--seed S] [--lr X] [--schedule constant|cosine] [--threads T]
-//   [--save CKPT] [--resume CKPT] [--log metrics.csv] [--plot loss.svg]
-//   [--scale F] [--bind INPUT=FIELD]
+// nncc train FILE.nn --data SPEC [--test SPEC | --val-split F] [--patience K]
+//   [--epochs E] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
+//   [--threads T] [--precision f32|bf16] [--save CKPT] [--resume CKPT]
+//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
 // last partial batch included, a progress bar on a terminal, one line per
 // epoch with train loss and (with test data) test loss and accuracy.
@@ -49,6 +49,9 @@ std::vector<int64_t> shuffled(int64_t n, uint64_t seed, uint64_t epoch) {
   return order;
 }
 
+/// The shuffle stream of --val-split (epochs use 1, 2, ...).
+constexpr uint64_t kValSplitStream = 0x7a1d5917;
+
 /// Where training stands, stored in the checkpoint's metadata: with the same
 /// seed and batch, the next step's batch is fully determined by it.
 struct Position {
@@ -86,7 +89,8 @@ struct Position {
 struct Options {
   DataOptions data;
   std::string path, test_data, save, resume, log, plot;
-  int epochs = 1, threads = 0;
+  int epochs = 1, threads = 0, patience = 0;
+  double val_split = 0;
   int64_t batch = 64;
   uint64_t seed = 0;
   double lr = 0;
@@ -176,6 +180,8 @@ public:
   }
 
   int run() {
+    if (opt_.patience > 0 && !data_.test)
+      throw Error("--patience watches the test loss, and there is no test data: give --test or --val-split");
     fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}\n", name_, data_.train.name, data_.train.rows,
                data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "",
                scheduled() ? fmt::format(", {} lr from {:.4g}", lr_schedule_name(opt_.schedule), at_.base_lr) : "");
@@ -191,6 +197,7 @@ public:
         break;
       }
       end_epoch(epoch, seconds_since(epoch_start));
+      if (out_of_patience(epoch)) break;
     }
     if (stopped && at_.steps_done == 0) fmt::print("interrupted after epoch {}/{}\n", at_.epochs_done, opt_.epochs);
     fmt::print("trained in {:.1f} s\n", seconds_since(start));
@@ -202,7 +209,21 @@ private:
   static data::Splits load_data(const Options &opt) {
     data::Splits data = opt.data.load(opt.data.data);
     if (!opt.test_data.empty()) data.test = opt.data.load(opt.test_data).train;
+    if (opt.val_split > 0) data = hold_out(std::move(data.train), opt.val_split, opt.seed);
     return data;
+  }
+
+  /// --val-split F: a seeded fraction F of the training rows becomes the
+  /// test data (replacing a dataset's own test split), the rest is trained on.
+  static data::Splits hold_out(data::Dataset all, double fraction, uint64_t seed) {
+    auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(all.rows)));
+    if (held < 1 || held >= all.rows)
+      throw Error(fmt::format("--val-split {:g} of the {} rows of '{}' leaves no {} rows", fraction, all.rows, all.name,
+                              held < 1 ? "held-out" : "training"));
+    std::vector<int64_t> order = shuffled(all.rows, seed, kValSplitStream);
+    std::span<const int64_t> rows(order);
+    std::string name = fmt::format("{}, {:g} held out", all.name, fraction);
+    return {data::subset(all, rows.subspan(static_cast<size_t>(held)), name), data::subset(all, rows.first(static_cast<size_t>(held)), name)};
   }
 
   static Model compile(ir::Module &module, const Options &opt) {
@@ -264,6 +285,19 @@ private:
                                   t.accuracy >= 0 ? fmt::format("{}", t.accuracy) : "", seconds);
   }
 
+  /// --patience K: true (after saying so) when the test loss has not
+  /// improved for K epochs — early stopping, as Keras's EarlyStopping
+  /// (the params are those of the last epoch).
+  bool out_of_patience(int epoch) {
+    if (opt_.patience <= 0 || curves_.test_loss.empty()) return false;
+    double loss = curves_.test_loss.back();
+    if (best_epoch_ == 0 || loss < best_test_loss_) best_test_loss_ = loss, best_epoch_ = epoch;
+    if (epoch - best_epoch_ < opt_.patience) return false;
+    fmt::print("early stop after epoch {}: test_loss has not improved for {} epochs (best {:.4f} after epoch {})\n", epoch, opt_.patience,
+               best_test_loss_, best_epoch_);
+    return true;
+  }
+
   /// --plot and --save (a checkpoint also after Ctrl-C).
   void write_results(bool stopped) {
     if (!opt_.plot.empty()) {
@@ -292,6 +326,8 @@ private:
   TrainingCurves curves_;
   ProgressBar bar_;
   int64_t steps_;
+  double best_test_loss_ = 0; // --patience: the lowest test loss so far, after epoch best_epoch_
+  int best_epoch_ = 0;
 };
 
 } // namespace
@@ -301,7 +337,12 @@ void add_train_command(CLI::App &app, int &status) {
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL], npy:NAME=PATH,...");
-  cmd->add_option("--test", opt->test_data, "test data (default: the dataset's own test split, if any)");
+  auto *test = cmd->add_option("--test", opt->test_data, "test data (default: the dataset's own test split, if any)");
+  cmd->add_option("--val-split", opt->val_split, "hold out this fraction of the training data (seeded by --seed) as the test data")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(test);
+  cmd->add_option("--patience", opt->patience, "stop when the test loss has not improved for this many epochs (early stopping)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--epochs", opt->epochs, "train until this many epochs are done (counting a resumed run's)")->capture_default_str()->check(CLI::PositiveNumber);
   auto *batch = cmd->add_option("--batch", opt->batch, "samples per step (the last batch may be smaller)")->capture_default_str()->check(CLI::PositiveNumber);
   auto *seed = cmd->add_option("--seed", opt->seed, "seed of the initial params, shuffling and dropout")->capture_default_str();

@@ -27,6 +27,9 @@ struct Splits {
 /// Throws Error naming the spec or the file and the problem.
 Splits load(const std::string &spec, double image_scale = 1.0 / 255.0);
 
+/// The rows `rows` of every field, in that order, as dataset `name`.
+Dataset subset(const Dataset &d, std::span<const int64_t> rows, std::string name);
+
 /// The rows `rows` of `field`, in that order, as a model input of `dtype`
 /// and shape [rows.size(), row_shape...] takes them (row_shape has as many
 /// elements as a row of the field): a u8 field gives u8_scale · value
