@@ -139,20 +139,16 @@ ImagePrimitives::ImagePrimitives(int sites) : engine_(std::make_unique<Engine>()
 ImagePrimitives::~ImagePrimitives() = default;
 
 std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &key) {
-  auto [call, geometry, with_bias, activation] = key;
+  auto [call, geometry, with_bias, activation, bf16_operands] = key;
   nncc_conv_shape s = shape_of(geometry);
-  // bf16 convolutions: bf16 operands, f32 result; the backward ones are
-  // hinted by a bf16 forward convolution.
+  // bf16 convolutions: bf16 operands, f32 result (x or dx on the input
+  // side, y or dy on the output side); the backward ones are hinted by a
+  // bf16 forward convolution.
   constexpr auto bf16 = dt::bf16;
   Types types;
-  switch (call) {
-  case Call::ConvBf16: call = Call::Conv, types = {bf16, bf16, f32}; break;
-  case Call::ConvGradInputBf16: call = Call::ConvGradInput, types = {f32, bf16, bf16}; break;
-  case Call::ConvGradWeightBf16: call = Call::ConvGradWeight, types = {bf16, f32, bf16}; break;
-  default: break;
-  }
-  bool in_bf16 = types.weights == bf16 || types.output == bf16;
-  Geometry caller(s, false, types), g(s, true, types), hint(s, true, in_bf16 ? Types{bf16, bf16, bf16} : Types{});
+  if (bf16_operands)
+    types = call == Call::Conv ? Types{bf16, bf16, f32} : call == Call::ConvGradInput ? Types{f32, bf16, bf16} : Types{bf16, f32, bf16};
+  Geometry caller(s, false, types), g(s, true, types), hint(s, true, bf16_operands ? Types{bf16, bf16, bf16} : Types{});
   const dnnl::engine &e = engine_->engine;
   auto p = std::make_unique<Primitive>();
   // Argument `id`: the caller's `user` layout, the primitive's `inner` one.
@@ -223,14 +219,11 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
       bind(DNNL_ARG_TO, caller.dst, caller.dst, true);
       break;
     }
-    case Call::ConvBf16:
-    case Call::ConvGradInputBf16:
-    case Call::ConvGradWeightBf16: break; // (made the f32 calls with bf16 types above)
     }
   } catch (const dnnl::error &) {
     // No implementation for this geometry: the loops compute it, on NCHW only.
     if (s.layout) throw std::runtime_error("oneDNN has no implementation for this image op on channel-blocked images");
-    if (in_bf16 && dnnl::get_effective_cpu_isa() < dnnl::cpu_isa::avx512_core)
+    if (bf16_operands && dnnl::get_effective_cpu_isa() < dnnl::cpu_isa::avx512_core)
       throw std::runtime_error("oneDNN has no bf16 convolution for this CPU (it needs AVX-512, and avx512_bf16 or AMX to be fast): "
                                "use --precision f32");
     return nullptr;
@@ -278,7 +271,7 @@ template <typename In> constexpr bool kBf16 = std::is_same_v<In, uint16_t>;
 
 template <typename In>
 void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const In *x, const In *w, const float *bias, float *y, int activation) {
-  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvBf16 : Call::Conv, numbers(s), bias != nullptr, activation})) {
+  if (Primitive *p = primitive(site, {Call::Conv, numbers(s), bias != nullptr, activation, kBf16<In>})) {
     if (bias) return run(*p, {x, w, y, bias});
     return run(*p, {x, w, y});
   }
@@ -289,7 +282,7 @@ void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const In *x, co
 
 template <typename In>
 void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, const In *w, const In *dy, float *dx) {
-  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvGradInputBf16 : Call::ConvGradInput, numbers(s), false, 0}))
+  if (Primitive *p = primitive(site, {Call::ConvGradInput, numbers(s), false, 0, kBf16<In>}))
     return run(*p, {w, dy, dx});
   std::vector<float> ws, dys;
   loops::conv2d_grad_input(s, as_f32(w, weight_count(s), ws), as_f32(dy, output_count(s), dys), dx);
@@ -297,7 +290,7 @@ void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, cons
 
 template <typename In>
 void ImagePrimitives::conv2d_grad_weight(int site, const nncc_conv_shape &s, const In *x, const In *dy, float *dw) {
-  if (Primitive *p = primitive(site, {kBf16<In> ? Call::ConvGradWeightBf16 : Call::ConvGradWeight, numbers(s), false, 0}))
+  if (Primitive *p = primitive(site, {Call::ConvGradWeight, numbers(s), false, 0, kBf16<In>}))
     return run(*p, {x, dy, dw});
   std::vector<float> xs, dys;
   loops::conv2d_grad_weight(s, as_f32(x, input_count(s), xs), as_f32(dy, output_count(s), dys), dw);
@@ -312,7 +305,7 @@ NNCC_CONVOLUTIONS(uint16_t)
 #undef NNCC_CONVOLUTIONS
 
 void ImagePrimitives::pool2d(int site, int kind, const nncc_conv_shape &s, const float *x, float *y, bool training) {
-  if (Primitive *p = primitive(site, {kind == NNCC_POOL_MAX ? Call::MaxPool : Call::AvgPool, numbers(s), training, 0})) {
+  if (Primitive *p = primitive(site, {kind == NNCC_POOL_MAX ? Call::MaxPool : Call::AvgPool, numbers(s), training, 0, false})) {
     return run(*p, {x, y}, &sites_[static_cast<size_t>(site)]);
   }
   loops::pool2d(kind, s, x, y);
@@ -323,15 +316,15 @@ void ImagePrimitives::pool2d_grad(int site, int kind, int forward_site, const nn
   // Max pooling reads where each window's max was from the workspace its
   // forward call (this geometry, in training) left at its site.
   const Site *forward = forward_site >= 0 ? &sites_.at(static_cast<size_t>(forward_site)) : nullptr;
-  bool has_workspace = forward && forward->primitive && forward->key == Key{Call::MaxPool, numbers(s), true, 0} && forward->workspace;
+  bool has_workspace = forward && forward->primitive && forward->key == Key{Call::MaxPool, numbers(s), true, 0, false} && forward->workspace;
   if (!max || has_workspace)
-    if (Primitive *p = primitive(site, {max ? Call::MaxPoolGrad : Call::AvgPoolGrad, numbers(s), false, 0}))
+    if (Primitive *p = primitive(site, {max ? Call::MaxPoolGrad : Call::AvgPoolGrad, numbers(s), false, 0, false}))
       return run(*p, {dy, dx}, max ? forward : nullptr);
   loops::pool2d_grad(kind, s, x, dy, dx);
 }
 
 void ImagePrimitives::relayout(int site, const nncc_conv_shape &s, const float *x, float *y) {
-  run(*primitive(site, {Call::Relayout, numbers(s), false, 0}), {x, y});
+  run(*primitive(site, {Call::Relayout, numbers(s), false, 0, false}), {x, y});
 }
 
 } // namespace nncc::runtime

@@ -42,10 +42,10 @@ public:
   using Numbers = std::array<int64_t, sizeof(nncc_conv_shape) / sizeof(int64_t)>;
 
 private:
-  enum class Call { Conv, ConvGradInput, ConvGradWeight, ConvBf16, ConvGradInputBf16, ConvGradWeightBf16, MaxPool, AvgPool, MaxPoolGrad,
-                    AvgPoolGrad, Relayout };
-  // The call, the numbers of the geometry, bias present (pools: training), activation.
-  using Key = std::tuple<Call, Numbers, bool, int>;
+  enum class Call { Conv, ConvGradInput, ConvGradWeight, MaxPool, AvgPool, MaxPoolGrad, AvgPoolGrad, Relayout };
+  // The call, the numbers of the geometry, bias present (pools: training),
+  // activation, bf16 operands (convolutions).
+  using Key = std::tuple<Call, Numbers, bool, int, bool>;
   struct Primitive;
   struct Engine;
   struct Site; // the last primitive used there, and a max pooling's workspace

@@ -51,7 +51,8 @@ nlohmann::json steps_of(const Trace &trace) {
   for (const ir::Value *g : trace.backward()) {
     std::vector<std::string> reads, of;
     for (const ir::Value *o : g->operands) reads.push_back(display_name(*o, grad_names));
-    for (const ir::Value *v : trace.gradient_for(g)) of.push_back("dL/d" + display_name(*v, names));
+    std::vector<const ir::Value *> gradient_of = trace.gradient_for(g);
+    for (const ir::Value *v : gradient_of) of.push_back("dL/d" + display_name(*v, names));
     nlohmann::json step{{"phase", "backward"},
                         {"name", display_name(*g, grad_names)},
                         {"op", std::string(g->info().name)},
@@ -60,7 +61,7 @@ nlohmann::json steps_of(const Trace &trace) {
                         {"value", preview(trace.value(g), kWhole)},
                         {"note", g->note}};
     if (!of.empty()) { // marked on the picture: the node computed last, where the chain rule arrived
-      step["node"] = node_index.at(trace.gradient_for(g).back());
+      step["node"] = node_index.at(gradient_of.back());
       step["gradient_of"] = fmt::format("{}", fmt::join(of, " = "));
     }
     steps.push_back(step);

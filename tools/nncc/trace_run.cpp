@@ -5,6 +5,7 @@
 #include "tools/nncc/common.h"
 #include "tools/nncc/tensor_text.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <unordered_set>
 
@@ -68,8 +69,13 @@ Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, inte
     run_ = interp::run(grad_->fn, args, options);
   }
   // The grad function keeps only what the loss needs: outputs the loss does
-  // not read (a softmax printed next to a cross-entropy) come from forward.
-  forward_run_ = interp::run(fwd_, args, options);
+  // not read (a softmax printed next to a cross-entropy) come from forward,
+  // run only when there are such values.
+  bool complete = grad_ && std::all_of(fwd_.body().begin(), fwd_.body().end(), [&](const ir::Value *v) {
+    auto copy = grad_->copy_of.find(v);
+    return copy != grad_->copy_of.end() && run_.values.count(copy->second);
+  });
+  if (!complete) forward_run_ = interp::run(fwd_, args, options);
 }
 
 const interp::Tensor *Trace::value(const ir::Value *v) const {

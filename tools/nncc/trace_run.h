@@ -57,7 +57,7 @@ public:
 private:
   const ir::Function &fwd_;
   std::optional<compiler::GradFunction> grad_;
-  interp::Execution run_, forward_run_; // of grad (with a loss), of forward
+  interp::Execution run_, forward_run_; // of grad (with a loss); of forward (when grad lacks a value)
 };
 
 /// Compiles the model at `at.path`, runs it at the --set values and hands
