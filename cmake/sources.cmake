@@ -13,7 +13,7 @@ list(TRANSFORM NNCC_FRONTEND_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 set(NNCC_COMPILER_SOURCES
   compiler/passes/pass_registry.cpp compiler/passes/verify.cpp
   compiler/passes/autodiff.cpp compiler/passes/grad_rules.cpp compiler/passes/expr.cpp compiler/passes/promote_f64.cpp compiler/passes/bf16_products.cpp compiler/passes/rewrite_rules.cpp compiler/passes/simplify.cpp compiler/passes/stabilize.cpp compiler/passes/cse.cpp compiler/passes/fuse.cpp compiler/passes/layouts.cpp compiler/passes/plan_memory.cpp compiler/passes/dce.cpp compiler/passes/optimizer.cpp
-  compiler/pipeline.cpp compiler/kernel_plan.cpp compiler/image_call.cpp compiler/index_limit.cpp compiler/codegen/describe.cpp
+  compiler/pipeline.cpp compiler/check_nan.cpp compiler/kernel_plan.cpp compiler/image_call.cpp compiler/index_limit.cpp compiler/codegen/describe.cpp
   compiler/interp/interpreter.cpp compiler/interp/kernels.cpp compiler/interp/params.cpp)
 list(TRANSFORM NNCC_COMPILER_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 

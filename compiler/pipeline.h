@@ -18,6 +18,8 @@ namespace nncc::compiler {
 /// `opt_level` >= 1 runs the graph optimizations (optimization_pipeline)
 /// over every entry point. -O0 leaves the graph as autodiff built it.
 /// The IR after the passes `options` names is appended to `trace`.
+/// With `options.check_nan`, nothing is fused and the code checks every
+/// value it computes (ir::Module::check_finite).
 void build_entry_points(ir::Module &module, int opt_level = 2, const PipelineOptions &options = {},
                         std::string *trace = nullptr);
 

@@ -33,7 +33,10 @@ FrontendResult compile_source(uint32_t file, const SourceManager &sources, Diagn
     // Sema runs even after syntax errors so that one run reports both; the
     // module is only returned for an error-free file.
     auto module = check_model(*r.ast, sources.name(file), diags);
-    if (!diags.has_errors()) r.module = std::move(module);
+    if (!diags.has_errors()) {
+      r.module = std::move(module);
+      r.module->source_text = sources.text(file);
+    }
   }
   return r;
 }

@@ -6,6 +6,7 @@ namespace nncc {
 namespace {
 
 constexpr size_t kMaxShownLine = 200;
+} // namespace
 
 /// The source line with control bytes made visible-safe, and the caret line
 /// under [col, col + len), keeping tabs so the caret lines up.
@@ -43,8 +44,6 @@ std::string source_excerpt(std::string_view line, const Location &loc) {
   while (!caret.empty() && (caret.back() == ' ' || caret.back() == '\t')) caret.pop_back();
   return fmt::format("{}\n{}\n", text, caret);
 }
-
-} // namespace
 
 void DiagnosticEngine::error(Location loc, std::string message) {
   dropping_ = should_stop();

@@ -20,6 +20,10 @@ struct Diagnostic {
   bool show_source = true;
 };
 
+/// `line` (a source line) with a caret line under loc's columns, as
+/// diagnostics show it; "" when the line is empty or too long to show.
+std::string source_excerpt(std::string_view line, const Location &loc);
+
 class DiagnosticEngine {
 public:
   explicit DiagnosticEngine(const SourceManager &sources, int max_errors = 20)

@@ -129,6 +129,10 @@ class Module {
 public:
   std::string name;
   std::string source_file; // the .nn file it came from, for locations
+  std::string source_text; // its text (from the frontend), for source lines in run-time reports
+  // --check-nan: the entry points check every value they compute and stop
+  // at the first that is not finite (set by build_entry_points).
+  bool check_finite = false;
   std::vector<ParamDecl> params;
   std::vector<StateDecl> states;
   std::optional<OptimizerDecl> optimizer;

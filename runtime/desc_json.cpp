@@ -46,6 +46,7 @@ std::string desc_to_json(const ModelDesc &d) {
   j["signature"] = d.signature;
   j["symbols"] = d.symbols;
   j["primitive_sites"] = d.primitive_sites;
+  j["check_nan"] = d.check_nan;
   j["params"] = json::array();
   for (const ParamDesc &p : d.params)
     j["params"].push_back({{"name", p.name}, {"dtype", dtype_name(p.dtype)}, {"shape", p.shape}, {"init", p.init}, {"init_args", p.init_args}});
@@ -75,6 +76,7 @@ ModelDesc desc_from_json(const std::string &text) {
     d.signature = j.at("signature").get<std::string>();
     d.symbols = j.at("symbols").get<std::vector<std::string>>();
     d.primitive_sites = j.at("primitive_sites").get<int>();
+    d.check_nan = j.value("check_nan", false);
     for (const json &p : j.at("params"))
       d.params.push_back({p.at("name").get<std::string>(), dtype_from(p.at("dtype")), p.at("shape").get<std::vector<int64_t>>(),
                           p.at("init").get<std::string>(), p.at("init_args").get<std::vector<double>>()});

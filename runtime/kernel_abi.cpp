@@ -5,7 +5,9 @@
 
 #include "call_context.h"
 #include "nncc/batch_norm_loops.hpp"
+#include "nncc/bf16.h"
 #include "nncc/image_loops.hpp"
+#include "nncc/nonfinite.h"
 #include "nncc/rng.h"
 #include "max_pool_blocked.h"
 #include "threads.h"
@@ -245,3 +247,28 @@ NNCC_BATCH_NORM_FUNCTIONS(float, f32)
 NNCC_BATCH_NORM_FUNCTIONS(double, f64)
 #undef NNCC_BATCH_NORM_FUNCTIONS
 #undef NNCC_VECTOR_CLONES
+
+namespace {
+/// Bits: the unsigned integer of T's size; exponent: T's exponent mask.
+template <typename Bits, typename T, typename ToDouble>
+int32_t check_finite(void *ctx, const char *what, const char *where, const T *data, int64_t n, Bits exponent, ToDouble to_double) {
+  static_assert(sizeof(Bits) == sizeof(T));
+  if (!nncc::nonfinite::any_nonfinite_bits(reinterpret_cast<const Bits *>(data), n, exponent)) return 0;
+  nncc::nonfinite::Found found = nncc::nonfinite::scan(data, n, to_double);
+  CallContext &c = context(ctx);
+  record(c, nncc::nonfinite::report(what, where, found, n, c.step));
+  return 1;
+}
+} // namespace
+
+extern "C" int32_t nncc_rt_check_finite_f32(void *ctx, const char *what, const char *where, const float *data, int64_t n) {
+  return check_finite(ctx, what, where, data, n, uint32_t{0x7f800000}, [](float v) { return static_cast<double>(v); });
+}
+
+extern "C" int32_t nncc_rt_check_finite_f64(void *ctx, const char *what, const char *where, const double *data, int64_t n) {
+  return check_finite(ctx, what, where, data, n, uint64_t{0x7ff0000000000000}, [](double v) { return v; });
+}
+
+extern "C" int32_t nncc_rt_check_finite_bf16(void *ctx, const char *what, const char *where, const uint16_t *data, int64_t n) {
+  return check_finite(ctx, what, where, data, n, uint16_t{0x7f80}, [](uint16_t v) { return static_cast<double>(nncc::bf16::to_float(v)); });
+}

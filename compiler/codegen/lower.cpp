@@ -8,6 +8,7 @@
 #include "compiler/codegen/codegen.h"
 #include "compiler/codegen/emitter.h"
 #include "compiler/codegen/runtime_calls.h"
+#include "compiler/check_nan.h"
 #include "compiler/image_call.h"
 #include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace nncc::codegen {
@@ -27,7 +29,9 @@ namespace {
 class FunctionLowering {
 public:
   FunctionLowering(const ModuleContext &mc, const ir::Module &module, const ir::Function &fn, int &primitive_site)
-      : mc_(mc), module_(module), fn_(fn), site_(primitive_site), b_(mc.llvm()), plan_(compiler::plan_kernels(fn)) {}
+      : mc_(mc), module_(module), fn_(fn), site_(primitive_site), b_(mc.llvm()), plan_(compiler::plan_kernels(fn)) {
+    if (module.check_finite) checks_.emplace(module, fn);
+  }
 
   void run() {
     auto *type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy(), b_.getPtrTy(), b_.getPtrTy()}, false);
@@ -40,11 +44,12 @@ public:
     buffers_->setName("buffers");
     dims_->setName("dims");
     b_.SetInsertPoint(llvm::BasicBlock::Create(mc_.llvm(), "entry", entry_));
-    fail_ = llvm::BasicBlock::Create(mc_.llvm(), "out_of_memory", entry_);
+    fail_ = llvm::BasicBlock::Create(mc_.llvm(), "failed", entry_);
 
     allocate_arena();
     unsigned slot = 0;
     for (const ir::Value *a : fn_.arguments()) buffer_[a] = caller_buffer(slot++, a->name);
+    for (const ir::Value *a : fn_.arguments()) check_finite(*a);
     for (const ir::FunctionResult &r : fn_.results()) result_buffers_.push_back(caller_buffer(slot++, r.name));
     for (size_t i = 0; i < plan_.kernels.size(); ++i) {
       const compiler::Kernel &kernel = plan_.kernels[i];
@@ -52,6 +57,7 @@ public:
       for (const ir::Value *w : kernel.writes) buffer_[w] = place(*w);
       if (kernel.kind == ir::Lowering::Primitive) call_primitive(kernel);
       else call_kernel(kernel, i);
+      for (const ir::Value *w : kernel.writes) check_finite(*w);
     }
     for (const auto &[i, v] : plan_.result_copies)
       b_.CreateMemCpy(result_buffers_[i], llvm::MaybeAlign(4), buffer(v), llvm::MaybeAlign(4), bytes(v->type));
@@ -74,10 +80,28 @@ private:
     return b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstInBoundsGEP1_64(b_.getInt64Ty(), dims_, static_cast<uint64_t>(mc_.symbols.at(d.symbol))), d.symbol);
   }
 
-  Value *bytes(const ir::Type &t) {
-    Value *n = i64(ir::dtype_size(t.dtype));
-    for (const ir::Dim &d : t.shape) n = b_.CreateNUWMul(n, dim(d));
+  Value *elements(const ir::Shape &shape) {
+    Value *n = i64(1);
+    for (const ir::Dim &d : shape) n = b_.CreateNUWMul(n, dim(d));
     return n;
+  }
+
+  Value *bytes(const ir::Type &t) { return b_.CreateNUWMul(i64(ir::dtype_size(t.dtype)), elements(t.shape)); }
+
+  /// --check-nan: scans v's buffer (the runtime records a report when an
+  /// element is not finite) and returns from the entry point when it failed.
+  void check_finite(const ir::Value &v) {
+    const compiler::CheckSite *site = checks_ ? checks_->find(&v) : nullptr;
+    if (!site) return;
+    llvm::Module &m = mc_.module;
+    llvm::FunctionCallee scan = v.type.dtype == ir::DType::F64    ? NNCC_RUNTIME_CALLEE(m, nncc_rt_check_finite_f64)
+                                : v.type.dtype == ir::DType::BF16 ? NNCC_RUNTIME_CALLEE(m, nncc_rt_check_finite_bf16)
+                                                                  : NNCC_RUNTIME_CALLEE(m, nncc_rt_check_finite_f32);
+    Value *failed = b_.CreateCall(scan, {ctx_, b_.CreateGlobalString(site->what, "check.what"),
+                                         b_.CreateGlobalString(site->where, "check.where"), buffer(&v), elements(v.type.shape)});
+    auto *finite = llvm::BasicBlock::Create(mc_.llvm(), "finite", entry_);
+    b_.CreateCondBr(b_.CreateICmpNE(failed, b_.getInt32(0)), fail_, finite);
+    b_.SetInsertPoint(finite);
   }
 
   /// `bytes` of scratch from the arena; returns from the entry point when
@@ -339,16 +363,15 @@ private:
     llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
     Value *array = at_entry.CreateAlloca(array_type, nullptr, "task_args");
     for (size_t i = 0; i < args.size(); ++i) b_.CreateStore(args[i], b_.CreateConstInBoundsGEP2_32(array_type, array, 0, static_cast<unsigned>(i)));
-    Value *elements = i64(1);
-    for (const ir::Dim &d : shape) elements = b_.CreateNUWMul(elements, dim(d));
+    Value *count = elements(shape);
     auto *small = llvm::BasicBlock::Create(mc_.llvm(), "one_thread", entry_), *large = llvm::BasicBlock::Create(mc_.llvm(), "threads", entry_),
          *done = llvm::BasicBlock::Create(mc_.llvm(), "loop_done", entry_);
-    b_.CreateCondBr(b_.CreateICmpSLT(elements, i64(NNCC_MIN_PARALLEL_ELEMENTS)), small, large);
+    b_.CreateCondBr(b_.CreateICmpSLT(count, i64(NNCC_MIN_PARALLEL_ELEMENTS)), small, large);
     b_.SetInsertPoint(small);
     b_.CreateCall(task, {array, i64(0), i64(1)});
     b_.CreateBr(done);
     b_.SetInsertPoint(large);
-    b_.CreateCall(NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_parallel_loop), {ctx_, elements, task, array});
+    b_.CreateCall(NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_parallel_loop), {ctx_, count, task, array});
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }
@@ -360,7 +383,8 @@ private:
   llvm::IRBuilder<> b_;
   llvm::Function *entry_ = nullptr;
   Value *ctx_ = nullptr, *buffers_ = nullptr, *dims_ = nullptr;
-  llvm::BasicBlock *fail_ = nullptr;
+  llvm::BasicBlock *fail_ = nullptr; // returns at once: a runtime call failed and recorded why
+  std::optional<compiler::CheckSites> checks_; // --check-nan
   compiler::KernelPlan plan_;
   std::unordered_map<const ir::Value *, Value *> buffer_; // of arguments and the values kernels write
   std::vector<Value *> result_buffers_;

@@ -1,6 +1,7 @@
 #include "compiler/interp/interpreter.h"
 
 #include "ir/printer.h"
+#include "nncc/nonfinite.h"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -53,6 +54,13 @@ void bind_argument(const ir::Value &arg, const Tensor &t, std::map<std::string, 
   }
 }
 
+/// --check-nan: throws the report when a checked value is not finite.
+void check_finite(const ir::Value &v, const Tensor &t, const RunOptions &options) {
+  const compiler::CheckSite *site = options.check_nan ? options.check_nan->find(&v) : nullptr;
+  if (!site) return;
+  nonfinite::Found found = nonfinite::scan(t.data.data(), t.numel(), [](double x) { return x; });
+  if (found.count > 0) throw InterpError(nonfinite::report(site->what, site->where, found, t.numel(), options.step));
+}
 } // namespace
 
 Execution run(const ir::Function &fn, const std::map<std::string, Tensor> &args, const RunOptions &options) {
@@ -64,13 +72,14 @@ Execution run(const ir::Function &fn, const std::map<std::string, Tensor> &args,
       throw InterpError(fmt::format("missing {} '{}' ({})", ir::value_kind_name(a->kind), a->name, a->type.str()));
     bind_argument(*a, it->second, ex.dims, bound_by);
     ex.values[a] = it->second;
+    check_finite(*a, it->second, options);
   }
   for (const auto &[name, t] : args)
     if (!fn.find_argument(name)) throw InterpError(fmt::format("'{}' is not an input or param of @{}", name, fn.name()));
   for (const ir::Value *v : fn.body()) {
     std::vector<const Tensor *> operands;
     for (const ir::Value *o : v->operands) operands.push_back(&ex.values.at(o));
-    ex.values[v] = evaluate(*v, operands, ex.dims, options);
+    check_finite(*v, ex.values[v] = evaluate(*v, operands, ex.dims, options), options);
   }
   for (const ir::FunctionResult &r : fn.results()) ex.results[r.name] = ex.values.at(r.value);
   return ex;

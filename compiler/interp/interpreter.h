@@ -3,6 +3,7 @@
 // engine of `nncc trace` and `nncc gradcheck`, so it stays small and
 // obviously right rather than fast.
 #pragma once
+#include "compiler/check_nan.h"
 #include "compiler/interp/tensor.h"
 #include "ir/module.h"
 
@@ -16,6 +17,9 @@ struct RunOptions {
   bool training = true; // dropout active
   uint64_t seed = 0;    // dropout masks: (seed, step, op key)
   uint64_t step = 0;
+  // --check-nan: these sites' values are checked as they are bound or
+  // computed; the first that is not finite throws InterpError with its report.
+  const compiler::CheckSites *check_nan = nullptr;
 };
 
 struct Execution {

@@ -16,7 +16,10 @@ Model compile_loaded(uint32_t file, SourceManager &sources, DiagnosticEngine &di
   if (!result.module || diags.error_count() > 0) throw Error(diags.render());
   std::shared_ptr<LoadedModel> loaded;
   try {
-    compiler::build_entry_points(*result.module, options.opt_level, {.bf16 = options.precision == Precision::BF16});
+    compiler::PipelineOptions pipeline;
+    pipeline.bf16 = options.precision == Precision::BF16;
+    pipeline.check_nan = options.check_nan;
+    compiler::build_entry_points(*result.module, options.opt_level, pipeline);
     loaded = jit::compile(*result.module, {.cpu = "native", .opt_level = options.opt_level},
                           options.cache ? jit::ObjectCache::open(options.cache_dir) : std::nullopt);
   } catch (const Error &) {

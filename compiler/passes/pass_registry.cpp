@@ -22,10 +22,13 @@ const PassInfo *find_pass(std::string_view name) {
   return nullptr;
 }
 
-std::vector<const PassInfo *> optimization_pipeline(int level) {
+std::vector<const PassInfo *> optimization_pipeline(int level, bool fuse) {
   if (level <= 0) return {};
-  return {find_pass("stabilize"), find_pass("simplify"), find_pass("cse"), find_pass("simplify"), find_pass("dce"),
-          find_pass("fuse"), find_pass("layouts"), find_pass("plan_memory")};
+  std::vector<const PassInfo *> passes{find_pass("stabilize"), find_pass("simplify"), find_pass("cse"), find_pass("simplify"),
+                                       find_pass("dce")};
+  if (fuse) passes.push_back(find_pass("fuse"));
+  passes.insert(passes.end(), {find_pass("layouts"), find_pass("plan_memory")});
+  return passes;
 }
 
 bool run_pipeline(ir::Module &module, std::span<const PassInfo *const> passes,

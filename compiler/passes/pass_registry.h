@@ -39,12 +39,15 @@ struct PipelineOptions {
   bool print_after_all = false;
   std::vector<std::string> print_after; // pass names
   bool bf16 = false; // --precision bf16: bf16-products runs after autodiff
+  // --check-nan: no fuse (every op writes its value, so each is checked
+  // where it is computed), and the module's check_finite is set.
+  bool check_nan = false;
 };
 
 /// The passes of -O`level` after autodiff: none at 0; stabilize, simplify,
-/// cse, simplify, dce, fuse, plan_memory from 1 on (build_entry_points runs stabilize before
-/// autodiff too).
-std::vector<const PassInfo *> optimization_pipeline(int level);
+/// cse, simplify, dce, fuse, layouts, plan_memory from 1 on (build_entry_points runs stabilize before
+/// autodiff too); without fuse when `fuse` is false.
+std::vector<const PassInfo *> optimization_pipeline(int level, bool fuse = true);
 
 /// Runs `passes` in order over every function of the module. The IR printed
 /// after passes (as asked by `options`) is appended to `trace`. Stops at the

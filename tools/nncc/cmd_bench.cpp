@@ -59,7 +59,7 @@ struct BenchOptions {
   std::string path;
   int64_t batch = 0;
   int steps = 200, threads = 0, opt_level = 2;
-  std::string precision = "f32";
+  CodeOptions code;
   bool json = false;
 };
 
@@ -83,7 +83,7 @@ int run_bench(const BenchOptions &opt) {
   ir::Module *trainable = compile_trainable(opt.path, file, "benchmark");
   if (!trainable) return kUserError;
   ir::Module &module = *trainable;
-  compiler::build_entry_points(module, opt.opt_level, {.bf16 = opt.precision == "bf16"});
+  compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
   double flops = product_flops(*module.find_function("train_step"), opt.batch);
   Model model(jit::compile(module, {.cpu = "native", .opt_level = opt.opt_level}));
   model.prepare("train_step"); // the only entry point timed, so the only one compiled
@@ -104,7 +104,7 @@ int run_bench(const BenchOptions &opt) {
     return kSuccess;
   }
   fmt::print("model {}  batch {}  threads {}  steps {}  precision {}\n", module.name, opt.batch,
-             opt.threads == 0 ? "all" : std::to_string(opt.threads), opt.steps, opt.precision);
+             opt.threads == 0 ? "all" : std::to_string(opt.threads), opt.steps, opt.code.precision);
   fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
   fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s ({:.4g} FLOP/step in the matmuls and convolutions)\n", samples, gflops, flops);
   fmt::print("compile     {:.1f} ms{}\n", compile_ms, model.from_cache() ? " (from the cache; NNCC_CACHE=off compiles afresh)" : "");
@@ -120,7 +120,7 @@ void add_bench_command(CLI::App &app, int &status) {
   cmd->add_option("--batch", opt->batch, "batch size (every symbolic dimension)")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--steps", opt->steps, "timed steps (after warm-up)")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add_precision_option(*cmd, opt->precision);
+  add_code_options(*cmd, opt->code);
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--json", opt->json, "print {\"us_per_step\", \"samples_per_s\", \"gflops\", \"flop_per_step\", \"compile_ms\", \"compiled_from_cache\"}");
   cmd->callback([opt, &status] { status = run_bench(*opt); });

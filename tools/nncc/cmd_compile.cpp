@@ -13,7 +13,8 @@ namespace nncc::tool {
 namespace {
 
 struct CompileOptions {
-  std::string path, output, header, emit = "so", cpu = "native", precision = "f32";
+  std::string path, output, header, emit = "so", cpu = "native";
+  CodeOptions code;
   int opt_level = 2;
 };
 
@@ -23,7 +24,7 @@ int run_compile(const CompileOptions &opt) {
   if (!file.result.module) return kUserError;
   ir::Module &module = *file.result.module;
   try {
-    compiler::build_entry_points(module, opt.opt_level, {.bf16 = opt.precision == "bf16"});
+    compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
     aot::Options o{{.cpu = opt.cpu, .opt_level = opt.opt_level},
                    opt.emit == "so" ? aot::Emit::SharedLibrary : opt.emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt.output};
     if (o.output.empty())
@@ -53,7 +54,7 @@ void add_compile_command(CLI::App &app, int &status) {
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_option("--emit", opt->emit, "so: shared library; obj: object file; llvm: LLVM IR text")
       ->capture_default_str()->check(CLI::IsMember({"so", "obj", "llvm"}));
-  add_precision_option(*cmd, opt->precision);
+  add_code_options(*cmd, opt->code);
   cmd->add_option("--target-cpu", opt->cpu, "native (this host: same code as the JIT) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
   cmd->callback([opt, &status] { status = run_compile(*opt); });

@@ -16,7 +16,8 @@ namespace nncc::tool {
 namespace {
 
 struct DumpOptions {
-  std::string path, stage = "ir", format = "text", output, cpu = "native", precision = "f32";
+  std::string path, stage = "ir", format = "text", output, cpu = "native";
+  CodeOptions code;
   int opt_level = 2;
   std::vector<std::string> print_after; // pass names
   bool print_after_all = false, memory = false;
@@ -68,7 +69,10 @@ std::optional<std::string> stage_text(const DumpOptions &opt, CompiledFile &f) {
   bool machine = opt.stage == "llvm" || opt.stage == "asm";
   if (opt.stage == "opt" || machine) {
     std::string trace;
-    compiler::build_entry_points(*f.result.module, opt.opt_level, {.print_after_all = opt.print_after_all, .print_after = opt.print_after, .bf16 = opt.precision == "bf16"}, &trace);
+    compiler::PipelineOptions pipeline = opt.code.pipeline();
+    pipeline.print_after_all = opt.print_after_all;
+    pipeline.print_after = opt.print_after;
+    compiler::build_entry_points(*f.result.module, opt.opt_level, pipeline, &trace);
     std::fwrite(trace.data(), 1, trace.size(), stderr);
   }
   return machine ? machine_text(opt, *f.result.module, dot) : graph_text(opt, *f.result.module, dot);
@@ -101,7 +105,7 @@ void add_dump_command(CLI::App &app, int &status) {
       ->delimiter(',')
       ->check(CLI::IsMember(pass_names()));
   cmd->add_option("-O", opt->opt_level, "optimization level for opt, llvm and asm: 0 runs no graph pass and LLVM at -O0 (0..3)")->check(CLI::Range(0, 3))->capture_default_str();
-  add_precision_option(*cmd, opt->precision);
+  add_code_options(*cmd, opt->code);
   cmd->add_option("--target-cpu", opt->cpu, "CPU for llvm and asm: native (this host) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
   cmd->add_option("--format", opt->format, "text or dot (Graphviz)")

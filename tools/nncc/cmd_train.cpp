@@ -1,6 +1,6 @@
 // nncc train FILE.nn --data SPEC [--test SPEC | --val-split F] [--patience K]
 //   [--epochs E] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
-//   [--threads T] [--precision f32|bf16] [--save CKPT] [--resume CKPT]
+//   [--threads T] [--precision f32|bf16] [--check-nan] [--save CKPT] [--resume CKPT]
 //   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
 // last partial batch included, a progress bar on a terminal, one line per
@@ -94,7 +94,8 @@ struct Options {
   int64_t batch = 64;
   uint64_t seed = 0;
   double lr = 0;
-  std::string schedule_name = "constant", precision = "f32";
+  std::string schedule_name = "constant";
+  CodeOptions code;
   LrSchedule schedule = LrSchedule::Constant;
   bool seed_given = false, batch_given = false, schedule_given = false;
 };
@@ -227,7 +228,7 @@ private:
   }
 
   static Model compile(ir::Module &module, const Options &opt) {
-    compiler::build_entry_points(module, 2, {.bf16 = opt.precision == "bf16"});
+    compiler::build_entry_points(module, 2, opt.code.pipeline());
     return Model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
   }
 
@@ -239,11 +240,19 @@ private:
     for (int64_t step = at_.steps_done; step < steps_; ++step) {
       if (scheduled()) session_.set_lr(lr_at(epoch - 1, step));
       int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
-      double loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
+      double loss = 0;
+      try {
+        loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
+      } catch (const Error &e) { // --check-nan's report, or a problem with the batch
+        bar_.clear();
+        throw Error(fmt::format("{}\ntraining stops at step {}/{} of epoch {} and saves nothing (a checkpoint already on disk is left as it was)",
+                                e.what(), step + 1, steps_, epoch));
+      }
       if (!std::isfinite(loss)) {
         bar_.clear();
         throw Error(fmt::format("the loss is {} at step {}/{} of epoch {} (train step {}): training diverged, so it stops here and "
-                                "saves nothing (a checkpoint already on disk is left as it was); try a lower learning rate (--lr, now {:g})",
+                                "saves nothing (a checkpoint already on disk is left as it was); try a lower learning rate (--lr, now {:g}), "
+                                "and --check-nan to find the op that first made a nan or inf",
                                 loss, step + 1, steps_, epoch, session_.step(), session_.lr()));
       }
       at_.loss_sum += loss * static_cast<double>(n);
@@ -351,7 +360,7 @@ void add_train_command(CLI::App &app, int &status) {
       ->capture_default_str()
       ->check(CLI::IsMember(lr_schedule_names()));
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  add_precision_option(*cmd, opt->precision);
+  add_code_options(*cmd, opt->code);
   cmd->add_option("--save", opt->save, "write a safetensors checkpoint at the end (also after Ctrl-C)");
   cmd->add_option("--resume", opt->resume, "continue from a checkpoint written by nncc train --save");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV (appended to when resuming)");

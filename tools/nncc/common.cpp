@@ -33,12 +33,15 @@ ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::
   return file.result.module.get();
 }
 
-void add_precision_option(CLI::App &cmd, std::string &precision) {
-  cmd.add_option("--precision", precision,
+void add_code_options(CLI::App &cmd, CodeOptions &options) {
+  cmd.add_option("--precision", options.precision,
                  "f32, or bf16: matrix products in bf16 through oneDNN (AMX or avx512_bf16) with f32 accumulation, "
                  "f32 master weights and optimizer state")
       ->check(CLI::IsMember({"f32", "bf16"}))
       ->capture_default_str();
+  cmd.add_flag("--check-nan", options.check_nan,
+               "check every value the code computes and stop at the first op that produces nan or inf, naming it and its "
+               "source line (unfused code: slower steps)");
 }
 
 bool write_output(const std::string &path, const std::string &text) {

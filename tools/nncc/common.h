@@ -1,5 +1,6 @@
 // Helpers shared by the subcommands of the nncc tool.
 #pragma once
+#include "compiler/passes/pass_registry.h"
 #include "frontend/frontend.h"
 #include "ir/diagnostics.h"
 
@@ -30,9 +31,19 @@ bool require_loss(const std::string &path, const ir::Module &module, std::string
 /// otherwise prints why WHAT is impossible and returns nullptr.
 ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::string_view what);
 
-/// --precision f32|bf16 (SPEC §4): the pipeline options it implies are
-/// `{.bf16 = precision == "bf16"}`.
-void add_precision_option(CLI::App &cmd, std::string &precision);
+/// The options of train, bench, compile and dump that change the code
+/// (SPEC §4): --precision f32|bf16 and --check-nan.
+struct CodeOptions {
+  std::string precision = "f32";
+  bool check_nan = false;
+  compiler::PipelineOptions pipeline() const {
+    compiler::PipelineOptions p;
+    p.bf16 = precision == "bf16";
+    p.check_nan = check_nan;
+    return p;
+  }
+};
+void add_code_options(CLI::App &cmd, CodeOptions &options);
 
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 /// Returns false (after printing why) when the file cannot be written.

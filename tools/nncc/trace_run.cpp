@@ -16,6 +16,7 @@ void add_run_point_options(CLI::App &cmd, RunPoint &at) {
   cmd.add_option("--set", at.sets, "NAME=VALUE for an input or param: a number, a nested list like [[1,2],[3,4]], or @FILE.npy");
   cmd.add_option("--seed", at.seed, "seed of the params not set and of dropout")->capture_default_str();
   cmd.add_flag("--eval", at.eval, "inference mode (dropout off)");
+  cmd.add_flag("--check-nan", at.check_nan, "stop at the first value (forward or backward) that holds nan or inf, naming its op and source line");
 }
 
 std::optional<std::map<std::string, interp::Tensor>> trace_arguments(const RunPoint &at, const ir::Module &m) {
@@ -66,6 +67,8 @@ Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, inte
   interp::RunOptions options{.training = !at.eval, .seed = at.seed, .step = 0};
   if (fwd_.find_result("loss")) {
     grad_.emplace(compiler::build_grad(m, {.input_gradients = true, .keep_all = true}));
+    std::optional<compiler::CheckSites> sites;
+    if (at.check_nan) options.check_nan = &sites.emplace(m, grad_->fn);
     run_ = interp::run(grad_->fn, args, options);
   }
   // The grad function keeps only what the loss needs: outputs the loss does
@@ -75,7 +78,11 @@ Trace::Trace(ir::Module &m, const RunPoint &at, const std::map<std::string, inte
     auto copy = grad_->copy_of.find(v);
     return copy != grad_->copy_of.end() && run_.values.count(copy->second);
   });
-  if (!complete) forward_run_ = interp::run(fwd_, args, options);
+  if (!complete) {
+    std::optional<compiler::CheckSites> sites;
+    options.check_nan = at.check_nan ? &sites.emplace(m, fwd_) : nullptr;
+    forward_run_ = interp::run(fwd_, args, options);
+  }
 }
 
 const interp::Tensor *Trace::value(const ir::Value *v) const {

@@ -15,15 +15,15 @@
 namespace nncc::tool {
 
 /// What both commands take: the model, the --set values, the seed of the
-/// params not set (and of dropout), inference mode.
+/// params not set (and of dropout), inference mode, --check-nan.
 struct RunPoint {
   std::string path;
   std::vector<std::string> sets;
-  bool eval = false;
+  bool eval = false, check_nan = false;
   uint64_t seed = 0;
 };
 
-/// Registers FILE, --set, --seed and --eval on `cmd`.
+/// Registers FILE, --set, --seed, --eval and --check-nan on `cmd`.
 void add_run_point_options(CLI::App &cmd, RunPoint &at);
 
 /// The forward function's arguments: the params' initial values, then the

@@ -74,6 +74,7 @@ struct ModelDesc {
   std::vector<StateDesc> states;
   std::vector<FunctionDesc> functions; // forward, evaluate, grad, train_step: those the model has
   int primitive_sites = 0; // primitive calls in all functions (each caches its primitive)
+  bool check_nan = false;  // compiled with --check-nan: every call checks its values
 
   const FunctionDesc *function(std::string_view fn_name) const {
     for (const FunctionDesc &f : functions)

@@ -115,6 +115,12 @@ enum class Precision { F32, BF16 };
 struct CompilerOptions {
   int opt_level = 2; // LLVM optimization level (0..3)
   Precision precision = Precision::F32;
+  /// --check-nan: every value the code computes (and every input, param and
+  /// state it is given) is checked; the first that holds nan or inf makes
+  /// the call throw Error naming the op, its phase, its .nn line and the
+  /// step, and leaves the session as it was. Compiled without fusion, so
+  /// steps are slower.
+  bool check_nan = false;
   /// Keep compiled objects on disk and reuse them: in `cache_dir`, or when
   /// empty in $NNCC_CACHE_DIR, $XDG_CACHE_HOME/nncc or ~/.cache/nncc.
   /// $NNCC_CACHE=off turns the cache off for every compile.
