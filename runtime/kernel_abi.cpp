@@ -9,7 +9,9 @@
 #include "nncc/image_loops.hpp"
 #include "nncc/nonfinite.h"
 #include "nncc/rng.h"
+#include "nncc/tensor.hpp"
 #include "max_pool_blocked.h"
+#include "memory.h"
 #include "threads.h"
 
 #include <exception>
@@ -28,7 +30,11 @@ void record(CallContext &c, std::string message) {
 extern "C" void *nncc_rt_alloc(void *ctx, int64_t bytes) {
   CallContext &c = context(ctx);
   try {
+    nncc::runtime::check_fits_in_memory(static_cast<uint64_t>(bytes), "this call's scratch memory");
     return c.arena.alloc(static_cast<size_t>(bytes));
+  } catch (const nncc::Error &e) {
+    record(c, e.what());
+    return nullptr;
   } catch (const std::exception &e) {
     record(c, fmt::format("out of memory allocating {} bytes of scratch", bytes));
     return nullptr; // generated code returns at once

@@ -1,5 +1,7 @@
 #include "nncc/tensor.hpp"
 
+#include "memory.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -20,8 +22,12 @@ size_t dtype_size(DType dtype) { return dtype == DType::F64 ? 8 : dtype == DType
 std::string shape_str(std::span<const int64_t> shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
-  for (int64_t d : shape_)
+  uint64_t bytes = dtype_size(dtype_);
+  for (int64_t d : shape_) {
     if (d < 0) throw Error(fmt::format("Tensor: negative dimension in shape {}", shape_str(shape_)));
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes)) bytes = UINT64_MAX;
+  }
+  runtime::check_fits_in_memory(bytes, fmt::format("a {} tensor", type_str()));
   storage_.assign((nbytes() + 7) / 8, 0);
 }
 

@@ -1,4 +1,5 @@
 // nncc: the command line of the nncc neural-network compiler (SPEC §4).
+#include "nncc/tensor.hpp"
 #include "tools/nncc/common.h"
 
 #include <algorithm>
@@ -37,6 +38,10 @@ int main(int argc, char **argv) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
     app.exit(e); // prints the message
+    return kUserError;
+  } catch (const nncc::Error &e) { // a failure the user can act on (data, sizes, memory) that a command did not report itself
+    std::vector<CLI::App *> parsed = app.get_subcommands();
+    fmt::print(stderr, "nncc{}: error: {}\n", parsed.empty() ? "" : " " + parsed.front()->get_name(), e.what());
     return kUserError;
   } catch (const std::exception &e) {
     fmt::print(stderr, "nncc: internal error: {}\n", e.what());
