@@ -1,12 +1,15 @@
 #include "checkpoint.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace nncc::runtime {
 
@@ -30,11 +33,30 @@ std::optional<DType> parse_dtype(const std::string &s) {
   return std::nullopt;
 }
 
+// The metadata key of the data's CRC-32 (zlib's), written by every save and
+// checked by every load that finds it: a flipped bit in the params is
+// refused instead of trained on. (Files from other tools have none.)
+constexpr const char *kChecksumKey = "nncc_data_crc32";
+
+std::string data_checksum(const char *data, size_t size) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  while (size > 0) { // crc32 takes a uInt length
+    auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = ::crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
+    data += chunk, size -= chunk;
+  }
+  return fmt::format("{:08x}", crc);
+}
+
 } // namespace
 
 void write_safetensors(const std::string &path, const Checkpoint &checkpoint) {
+  std::string data;
+  for (const auto &[name, t] : checkpoint.tensors) data.append(static_cast<const char *>(t.raw()), t.nbytes());
   nlohmann::ordered_json header;
-  if (!checkpoint.metadata.empty()) header["__metadata__"] = checkpoint.metadata;
+  std::map<std::string, std::string> metadata = checkpoint.metadata;
+  metadata[kChecksumKey] = data_checksum(data.data(), data.size());
+  header["__metadata__"] = metadata;
   size_t offset = 0;
   for (const auto &[name, t] : checkpoint.tensors) {
     header[name] = {{"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + t.nbytes()}}};
@@ -52,13 +74,18 @@ void write_safetensors(const std::string &path, const Checkpoint &checkpoint) {
     for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((length >> (8 * i)) & 0xff);
     out.write(len, 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto &[name, t] : checkpoint.tensors)
-      out.write(static_cast<const char *>(t.raw()), static_cast<std::streamsize>(t.nbytes()));
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.flush();
     if (!out) {
       std::remove(tmp.c_str());
       throw Error(fmt::format("cannot write checkpoint '{}': write failed", path));
     }
+  }
+  // On disk before it takes the checkpoint's name: a power cut after the
+  // rename must not leave an empty file under it.
+  if (int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
@@ -108,6 +135,13 @@ Checkpoint read_safetensors(const std::string &path) {
     } catch (const nlohmann::json::exception &e) {
       throw fail(fmt::format("tensor '{}' has a malformed header entry ({})", name, e.what()));
     }
+  }
+  // After the structure's checks, which name a truncation more precisely.
+  if (auto saved = cp.metadata.find(kChecksumKey); saved != cp.metadata.end()) {
+    std::string found = data_checksum(bytes.data() + data_start, data_size);
+    if (saved->second != found)
+      throw fail(fmt::format("the data does not match the checksum saved with it (CRC-32 {} where {} was saved): the file is damaged",
+                             found, saved->second));
   }
   return cp;
 }

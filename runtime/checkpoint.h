@@ -15,11 +15,13 @@ struct Checkpoint {
   TensorMap tensors;
 };
 
-/// Writes atomically: a temporary file in the same directory, then rename,
-/// so a crash never leaves a truncated checkpoint. Throws Error.
+/// Writes atomically: a temporary file in the same directory, synced, then
+/// renamed, so a crash never leaves a truncated checkpoint. The metadata
+/// gets the data's CRC-32. Throws Error.
 void write_safetensors(const std::string &path, const Checkpoint &checkpoint);
 /// Throws Error naming the file and the problem (missing, truncated, bad
-/// header, unsupported dtype, ranges out of bounds).
+/// header, unsupported dtype, ranges out of bounds, data that does not
+/// match its CRC-32).
 Checkpoint read_safetensors(const std::string &path);
 
 } // namespace nncc::runtime
