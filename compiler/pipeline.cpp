@@ -34,7 +34,7 @@ void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions
   const PassInfo *precision[] = {find_pass("bf16-products")};
   if (options.bf16 && !run_pipeline(module, precision, options, *trace, errors))
     throw std::logic_error("bf16 products failed: " + errors.front());
-  module.check_finite = options.check_nan;
+  module.check_nan = options.check_nan;
   if (!run_pipeline(module, optimization_pipeline(opt_level, /*fuse=*/!options.check_nan), options, *trace, errors))
     throw std::logic_error("graph optimization failed: " + errors.front()); // passes never report errors on verified IR
 }

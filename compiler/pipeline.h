@@ -19,7 +19,7 @@ namespace nncc::compiler {
 /// over every entry point. -O0 leaves the graph as autodiff built it.
 /// The IR after the passes `options` names is appended to `trace`.
 /// With `options.check_nan`, nothing is fused and the code checks every
-/// value it computes (ir::Module::check_finite).
+/// value it computes (ir::Module::check_nan).
 void build_entry_points(ir::Module &module, int opt_level = 2, const PipelineOptions &options = {},
                         std::string *trace = nullptr);
 

@@ -132,7 +132,7 @@ public:
   std::string source_text; // its text (from the frontend), for source lines in run-time reports
   // --check-nan: the entry points check every value they compute and stop
   // at the first that is not finite (set by build_entry_points).
-  bool check_finite = false;
+  bool check_nan = false;
   std::vector<ParamDecl> params;
   std::vector<StateDecl> states;
   std::optional<OptimizerDecl> optimizer;

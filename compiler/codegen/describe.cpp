@@ -90,7 +90,7 @@ ModelDesc describe(const ir::Module &module) {
     desc.functions.push_back(std::move(f));
   }
   desc.signature = fmt::format("{:016x}", fnv1a(signature));
-  desc.check_nan = module.check_finite;
+  desc.check_nan = module.check_nan;
   return desc;
 }
 

@@ -30,7 +30,7 @@ class FunctionLowering {
 public:
   FunctionLowering(const ModuleContext &mc, const ir::Module &module, const ir::Function &fn, int &primitive_site)
       : mc_(mc), module_(module), fn_(fn), site_(primitive_site), b_(mc.llvm()), plan_(compiler::plan_kernels(fn)) {
-    if (module.check_finite) checks_.emplace(module, fn);
+    if (module.check_nan) checks_.emplace(module, fn);
   }
 
   void run() {

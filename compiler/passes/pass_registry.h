@@ -40,7 +40,7 @@ struct PipelineOptions {
   std::vector<std::string> print_after; // pass names
   bool bf16 = false; // --precision bf16: bf16-products runs after autodiff
   // --check-nan: no fuse (every op writes its value, so each is checked
-  // where it is computed), and the module's check_finite is set.
+  // where it is computed), and the module's check_nan is set.
   bool check_nan = false;
 };
 

@@ -36,6 +36,12 @@ TensorMap batch(float x0, float x1, float target = 0) {
   return {{"x", x}, {"y", y}};
 }
 
+Tensor weights(float w0, float w1) {
+  Tensor w(DType::F32, {2, 1});
+  w.data<float>()[0] = w0, w.data<float>()[1] = w1;
+  return w;
+}
+
 bool same(const Tensor &a, const Tensor &b) { return a.nbytes() == b.nbytes() && std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0; }
 
 /// The message of the exception `f` throws ("" when it does not throw).
@@ -54,11 +60,7 @@ TEST_CASE("compiled with check_nan, a call names the first non-finite value and 
   Model model = compile(kSqrtRelu, true);
   CHECK(model.desc().check_nan);
   Session s = model.new_session({.seed = 3, .threads = 1});
-  s.set_param("W", [] {
-    Tensor w(DType::F32, {2, 1});
-    w.data<float>()[0] = 1, w.data<float>()[1] = -1;
-    return w;
-  }());
+  s.set_param("W", weights(1, -1));
   CHECK(std::isfinite(s.train_step(batch(2, 1)))); // h = 1: every value finite
   TensorMap before = s.state();
 
@@ -97,11 +99,7 @@ TEST_CASE("without --check-nan the same step runs and returns what it computed",
   Model model = compile(kSqrtRelu, false);
   CHECK_FALSE(model.desc().check_nan);
   Session s = model.new_session({.seed = 3, .threads = 1});
-  s.set_param("W", [] {
-    Tensor w(DType::F32, {2, 1});
-    w.data<float>()[0] = 1, w.data<float>()[1] = -1;
-    return w;
-  }());
+  s.set_param("W", weights(1, -1));
   CHECK(s.train_step(batch(1, 1, 1)) == 1.0); // sqrt(0) = 0 against 1; the update is nan or inf
   CHECK_FALSE(std::isfinite(s.param("W").data<float>()[0]));
 }
