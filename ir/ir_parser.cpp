@@ -75,6 +75,14 @@ private:
     return v;
   }
 
+  /// A float token as the lexer took it ("1.5e-3"; also "..0", which is no number).
+  double parse_float(const IrToken &t) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
+    if (ec != std::errc() || p != t.text.data() + t.text.size()) fail(t.loc, fmt::format("malformed number '{}'", t.text));
+    return v;
+  }
+
   /// item ::= 'source' STRING | param_decl | optimizer_decl | func
   void parse_item(Module &m) {
     if (is_ident("source")) {
@@ -306,7 +314,7 @@ private:
   /// attr_value ::= INTEGER | FLOAT | 'true' | 'false' | 'none' | 'inf' | 'nan' | DTYPE | '[' dims ']'
   AttrValue parse_attr_value() {
     if (tok_.kind == IrTok::Integer) return parse_int(take());
-    if (tok_.kind == IrTok::Float) return std::stod(take().text);
+    if (tok_.kind == IrTok::Float) return parse_float(take());
     if (is_punct("-") ) {
       take();
       if (is_ident("inf")) return take(), -INFINITY;
