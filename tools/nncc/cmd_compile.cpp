@@ -23,24 +23,19 @@ int run_compile(const CompileOptions &opt) {
   compile_file(opt.path, file);
   if (!file.result.module) return kUserError;
   ir::Module &module = *file.result.module;
-  try {
-    compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
-    aot::Options o{{.cpu = opt.cpu, .opt_level = opt.opt_level},
-                   opt.emit == "so" ? aot::Emit::SharedLibrary : opt.emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt.output};
-    if (o.output.empty())
-      o.output = o.emit == aot::Emit::SharedLibrary ? "lib" + module.name + ".so" : module.name + (o.emit == aot::Emit::Object ? ".o" : ".ll");
-    aot::Timing t = aot::compile(module, o);
-    fmt::print("compiled {} -> {} in {:.0f} ms (code {:.0f} ms, link {:.0f} ms)\n", module.name, o.output, t.codegen_ms + t.link_ms,
-               t.codegen_ms, t.link_ms);
-    if (!opt.header.empty()) {
-      if (!write_output(opt.header, aot::c_header(module, codegen::describe(module)))) throw Error(fmt::format("cannot write '{}'", opt.header));
-      fmt::print("header {}\n", opt.header);
-    }
-    return kSuccess;
-  } catch (const Error &e) {
-    fmt::print(stderr, "nncc compile: error: {}\n", e.what());
-    return kUserError;
+  compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
+  aot::Options o{{.cpu = opt.cpu, .opt_level = opt.opt_level},
+                 opt.emit == "so" ? aot::Emit::SharedLibrary : opt.emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt.output};
+  if (o.output.empty())
+    o.output = o.emit == aot::Emit::SharedLibrary ? "lib" + module.name + ".so" : module.name + (o.emit == aot::Emit::Object ? ".o" : ".ll");
+  aot::Timing t = aot::compile(module, o);
+  fmt::print("compiled {} -> {} in {:.0f} ms (code {:.0f} ms, link {:.0f} ms)\n", module.name, o.output, t.codegen_ms + t.link_ms,
+             t.codegen_ms, t.link_ms);
+  if (!opt.header.empty()) {
+    if (!write_output(opt.header, aot::c_header(module, codegen::describe(module)))) throw Error(fmt::format("cannot write '{}'", opt.header));
+    fmt::print("header {}\n", opt.header);
   }
+  return kSuccess;
 }
 
 } // namespace

@@ -35,25 +35,20 @@ int run_eval(const EvalOptions &opt) {
   compile_file(opt.path, file);
   if (!file.result.module || !require_loss(opt.path, *file.result.module, "evaluate")) return kUserError;
   ir::Module &module = *file.result.module;
-  try {
-    data::Splits splits = opt.data.load(opt.data.data);
-    const data::Dataset &d = splits.test ? *splits.test : splits.train;
-    compiler::build_entry_points(module);
-    Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
-    Session s = model.new_session();
-    s.load(opt.weights);
-    Binding binding(model.desc(), d, opt.data.overrides());
-    Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
-    fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
-    fmt::print("loss {:.4f}", e.loss);
-    if (e.accuracy >= 0) fmt::print("  accuracy {:.4f}", e.accuracy);
-    fmt::print("\n");
-    if (!e.confusion.empty()) print_confusion(e.confusion);
-    return kSuccess;
-  } catch (const Error &e) {
-    fmt::print(stderr, "nncc eval: error: {}\n", e.what());
-    return kUserError;
-  }
+  data::Splits splits = opt.data.load(opt.data.data);
+  const data::Dataset &d = splits.test ? *splits.test : splits.train;
+  compiler::build_entry_points(module);
+  Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
+  Session s = model.new_session();
+  s.load(opt.weights);
+  Binding binding(model.desc(), d, opt.data.overrides());
+  Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
+  fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);
+  fmt::print("loss {:.4f}", e.loss);
+  if (e.accuracy >= 0) fmt::print("  accuracy {:.4f}", e.accuracy);
+  fmt::print("\n");
+  if (!e.confusion.empty()) print_confusion(e.confusion);
+  return kSuccess;
 }
 
 } // namespace

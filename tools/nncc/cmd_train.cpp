@@ -375,12 +375,7 @@ void add_train_command(CLI::App &app, int &status) {
       status = kUserError;
       return;
     }
-    try {
-      status = TrainingRun(*trainable, *opt).run();
-    } catch (const Error &e) {
-      fmt::print(stderr, "nncc train: error: {}\n", e.what());
-      status = kUserError;
-    }
+    status = TrainingRun(*trainable, *opt).run(); // an Error: main prints it, exit 1
   });
 }
 

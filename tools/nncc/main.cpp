@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     app.exit(e); // prints the message
     return kUserError;
-  } catch (const nncc::Error &e) { // a failure the user can act on (data, sizes, memory) that a command did not report itself
+  } catch (const nncc::Error &e) { // a failure the user can act on (data, checkpoints, sizes, memory), in any command
     std::vector<CLI::App *> parsed = app.get_subcommands();
     fmt::print(stderr, "nncc{}: error: {}\n", parsed.empty() ? "" : " " + parsed.front()->get_name(), e.what());
     return kUserError;
