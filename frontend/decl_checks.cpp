@@ -2,6 +2,7 @@
 
 #include "frontend/call_args.h"
 #include "ir/suggest.h"
+#include "ir/type_limits.h"
 
 #include <fmt/format.h>
 
@@ -93,6 +94,10 @@ std::optional<ir::Type> check_type(const ast::TypeSyntax &t, TypeUse use, std::s
     } else {
       type.shape.push_back(ir::Dim::fixed(*d.size));
     }
+  }
+  if (ok && !ir::fixed_size_fits(type)) {
+    ctx.diags.error(t.loc, fmt::format("'{}': type {}", owner, ir::too_large_message(type)));
+    ok = false;
   }
   if (ok && use == TypeUse::Param) {
     auto n = ir::static_numel(type.shape);

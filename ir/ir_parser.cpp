@@ -2,6 +2,7 @@
 
 #include "ir/builder.h"
 #include "ir/ir_lexer.h"
+#include "ir/type_limits.h"
 
 #include <charconv>
 #include <cmath>
@@ -269,6 +270,7 @@ private:
       if (!is_punct("]")) expect_punct(",");
     }
     take();
+    if (!fixed_size_fits(t)) fail(dt.loc, "type " + too_large_message(t));
     return t;
   }
 

@@ -1,6 +1,7 @@
 #include "ir/ops.h"
 
 #include "ir/shape_rules.h"
+#include "ir/type_limits.h"
 
 #include <fmt/format.h>
 #include <stdexcept>
@@ -82,7 +83,10 @@ TypeResult infer_type(OpKind kind, std::span<const Type> operands, const Attrs &
   if (attrs.size() != info.attrs.size())
     return TypeResult::fail(fmt::format("'{}' expects {} attributes, got {}", info.name,
                                         info.attrs.size(), attrs.size()));
-  return info.rule(info, operands, attrs);
+  TypeResult result = info.rule(info, operands, attrs);
+  if (result.type && !fixed_size_fits(*result.type))
+    return TypeResult::fail(fmt::format("the result of '{}': {}", info.name, too_large_message(*result.type)));
+  return result;
 }
 
 } // namespace nncc::ir

@@ -109,11 +109,14 @@ Checkpoint read_safetensors(const std::string &path) {
   const size_t data_start = 8 + length, data_size = bytes.size() - data_start;
 
   Checkpoint cp;
+  std::vector<std::pair<uint64_t, std::string>> starts; // each tensor's first byte
   for (const auto &[name, entry] : header.items()) {
     if (name == "__metadata__") {
       if (!entry.is_object()) throw fail("__metadata__ is not an object");
-      for (const auto &[k, v] : entry.items())
-        if (v.is_string()) cp.metadata[k] = v.get<std::string>();
+      for (const auto &[k, v] : entry.items()) {
+        if (!v.is_string()) throw fail(fmt::format("__metadata__ entry '{}' is {}, not a string", k, v.dump()));
+        cp.metadata[k] = v.get<std::string>();
+      }
       continue;
     }
     try {
@@ -129,13 +132,26 @@ Checkpoint read_safetensors(const std::string &path) {
       if (offsets.size() != 2 || offsets[1] < offsets[0] || offsets[1] > data_size || offsets[1] - offsets[0] != nbytes)
         throw fail(fmt::format("tensor '{}' ({}{}) has byte range {} outside the data or of the wrong size", name, dtype_name(*dtype),
                                entry.at("shape").dump(), entry.at("data_offsets").dump()));
+      starts.emplace_back(offsets[0], name);
       Tensor t(*dtype, shape);
-      std::memcpy(t.raw(), bytes.data() + data_start + offsets[0], t.nbytes());
+      if (t.nbytes() > 0) // an empty tensor may have no buffer: memcpy from/to null is undefined
+        std::memcpy(t.raw(), bytes.data() + data_start + offsets[0], t.nbytes());
       cp.tensors.emplace(name, std::move(t));
     } catch (const nlohmann::json::exception &e) {
       throw fail(fmt::format("tensor '{}' has a malformed header entry ({})", name, e.what()));
     }
   }
+  // As the safetensors format requires: the tensors tile the data, no byte
+  // shared, none left over.
+  std::sort(starts.begin(), starts.end());
+  uint64_t covered = 0;
+  for (const auto &[start, name] : starts) {
+    if (start != covered)
+      throw fail(fmt::format("tensor '{}' starts at byte {} of the data, where {} was expected (tensors overlap or leave a gap)", name,
+                             start, covered));
+    covered += cp.tensors.at(name).nbytes();
+  }
+  if (covered != data_size) throw fail(fmt::format("{} bytes of data follow the last tensor", data_size - covered));
   // After the structure's checks, which name a truncation more precisely.
   if (auto saved = cp.metadata.find(kChecksumKey); saved != cp.metadata.end()) {
     std::string found = data_checksum(bytes.data() + data_start, data_size);

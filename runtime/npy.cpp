@@ -5,11 +5,12 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <string_view>
 
 namespace nncc::npy {
 namespace {
 
-[[noreturn]] void fail(const std::string &path, const std::string &why) { throw Error(path + ": " + why); }
+[[noreturn]] void fail(const std::string &path, const std::string &why) { throw Error("'" + path + "': " + why); }
 
 /// The value of 'key' in the header's Python dict literal.
 std::string dict_field(const std::string &header, const std::string &key, const std::string &path) {
@@ -17,6 +18,32 @@ std::string dict_field(const std::string &header, const std::string &key, const 
   std::regex field("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
   if (!std::regex_search(header, m, field)) fail(path, "the .npy header has no '" + key + "'");
   return m[1].str();
+}
+
+/// The sizes of a shape tuple like "(2, 20)", "(5,)" or "()", and in
+/// 'count' their product. The header's numbers are checked before anything
+/// is read by them: anything but sizes, or a product that overflows, is an
+/// error.
+std::vector<int64_t> parse_shape(const std::string &dims, size_t &count, const std::string &path) {
+  std::vector<int64_t> shape;
+  std::string_view rest(dims);
+  rest = rest.substr(1, rest.size() - 2); // the regex matched "(...)"
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty() && rest.find_first_not_of(' ') == std::string_view::npos && !shape.empty()) break; // "(5,)"
+    int64_t n = -1;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || n < 0)
+      fail(path, "the shape " + dims + " is not a tuple of sizes");
+    if (__builtin_mul_overflow(count, static_cast<size_t>(n), &count))
+      fail(path, "the shape " + dims + " has more elements than memory can hold");
+    shape.push_back(n);
+  }
+  return shape;
 }
 
 template <typename T> void convert(const char *data, size_t count, std::vector<double> &out) {
@@ -52,18 +79,8 @@ Array read(const std::string &path) {
   a.dtype = a.dtype.substr(1, a.dtype.size() - 2);
   if (dict_field(header, "fortran_order", path) != "False") fail(path, "Fortran-ordered arrays are not supported");
   std::string dims = dict_field(header, "shape", path);
-  // The header's numbers are checked before anything is read by them: a
-  // shape whose size overflows, or that the file cannot hold, is an error.
   size_t count = 1;
-  const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    int64_t n = 0;
-    std::string text = it->str();
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || __builtin_mul_overflow(count, static_cast<size_t>(n), &count))
-      fail(path, "the shape " + dims + " has more elements than memory can hold");
-    a.shape.push_back(n);
-  }
+  a.shape = parse_shape(dims, count, path);
   const char *data = bytes.data() + offset + header_len;
   size_t available = bytes.size() - offset - header_len;
   const std::string &d = a.dtype;
@@ -73,6 +90,9 @@ Array read(const std::string &path) {
   if (wec != std::errc() || wend != d.data() + d.size() || width == 0) fail(path, "unsupported element type '" + d + "'");
   if (__builtin_mul_overflow(count, width, &needed)) fail(path, "the shape " + dims + " has more bytes than memory can hold");
   if (available < needed) fail(path, "the data is truncated: expected " + std::to_string(needed) + " bytes");
+  if (available > needed)
+    fail(path, std::to_string(available - needed) + " bytes follow the " + std::to_string(needed) + " bytes of data the shape " +
+                   dims + " holds");
   std::string kind = d.substr(1);
   if (kind == "f4") convert<float>(data, count, a.values);
   else if (kind == "f8") convert<double>(data, count, a.values);

@@ -217,4 +217,16 @@ TEST_CASE("npy: a shape too large for memory or for the file is refused by its n
   CHECK(error(npy_file("wrap.npy", "<f8", "(4611686018427387904,)", "")).find("more bytes than memory can hold") != std::string::npos);
   CHECK(error(npy_file("short.npy", "<f4", "(1000,)", std::string(8, '\0'))).find("the data is truncated: expected 4000 bytes") != std::string::npos);
   CHECK(error(npy_file("width.npy", "<fX", "(1,)", std::string(8, '\0'))).find("unsupported element type '<fX'") != std::string::npos);
+  // Only sizes make a shape; the data is exactly what the shape holds.
+  CHECK(error(npy_file("negative.npy", "<f4", "(-2, 4)", std::string(32, '\0'))).find("the shape (-2, 4) is not a tuple of sizes") != std::string::npos);
+  CHECK(error(npy_file("words.npy", "<f4", "(two, 4)", std::string(32, '\0'))).find("the shape (two, 4) is not a tuple of sizes") != std::string::npos);
+  CHECK(error(npy_file("long.npy", "<f4", "(2,)", std::string(12, '\0'))).find("4 bytes follow the 8 bytes of data the shape (2,) holds") != std::string::npos);
+}
+
+TEST_CASE("npy: shapes of every rank parse, with or without a trailing comma") {
+  CHECK(npy::read(npy_file("scalar.npy", "<f4", "()", std::string(4, '\0'))).shape.empty());
+  CHECK(npy::read(npy_file("vector.npy", "<f4", "(3,)", std::string(12, '\0'))).shape == std::vector<int64_t>{3});
+  CHECK(npy::read(npy_file("matrix.npy", "<f4", "(2, 3)", std::string(24, '\0'))).shape == std::vector<int64_t>{2, 3});
+  CHECK(npy::read(npy_file("trailing.npy", "<f4", "(2, 3, )", std::string(24, '\0'))).shape == std::vector<int64_t>{2, 3});
+  CHECK(npy::read(npy_file("empty.npy", "<f4", "(0, 3)", "")).shape == std::vector<int64_t>{0, 3});
 }
