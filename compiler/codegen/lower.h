@@ -31,4 +31,13 @@ enum class MachineCode { Assembly, Object };
 /// Assembly text or an ELF object (position-independent) of `module`.
 std::string emit_machine_code(llvm::Module &module, llvm::TargetMachine &tm, MachineCode kind);
 
+/// `module` optimized and emitted as ELF objects that link together, on up
+/// to `threads` threads: split into parts (a few functions each at least)
+/// compiled in parallel, each part but the first in a context and on a
+/// TargetMachine (`cpu`) of its own. One object when `threads` is 1 or the
+/// module is small. The module's internal symbols are renamed and made
+/// external when it is split.
+std::vector<std::string> compile_objects(llvm::Module &module, llvm::TargetMachine &tm, const std::string &cpu, int opt_level,
+                                         unsigned threads);
+
 } // namespace nncc::codegen

@@ -3,6 +3,7 @@
 #include "compiler/codegen/lower.h"
 #include "nncc/kernel_abi.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <mutex>
+#include <thread>
 
 namespace nncc::jit {
 
@@ -43,6 +45,14 @@ int debug_level() {
   return v ? std::atoi(v) : 0;
 }
 
+/// Threads that generate one entry point's code: $NNCC_COMPILE_THREADS, else
+/// the machine's cores, at most 4 (an MLP's train_step has a dozen
+/// kernels; more parts than that only add overhead).
+unsigned compile_threads() {
+  if (const char *v = std::getenv("NNCC_COMPILE_THREADS"); v && std::atoi(v) > 0) return static_cast<unsigned>(std::atoi(v));
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
 /// The cache key of a lowered module: its unoptimized IR (as bitcode) and
 /// everything LLVM's optimizer and code generator are told.
 std::string cache_key(const llvm::Module &lowered, const llvm::TargetMachine &tm, int opt_level) {
@@ -60,6 +70,7 @@ std::string cache_key(const llvm::Module &lowered, const llvm::TargetMachine &tm
 /// evaluate.
 struct JitModel : LoadedModel {
   int opt_level = 2;
+  std::string cpu; // TargetOptions::cpu: each code generation thread makes its TargetMachine
   std::optional<ObjectCache> cache;
   std::unique_ptr<llvm::TargetMachine> tm;
   std::unique_ptr<llvm::LLVMContext> context; // before the modules: destroyed after them
@@ -88,21 +99,22 @@ struct JitModel : LoadedModel {
   }
 
 private:
-  /// The object file comes from the cache, or is optimized and emitted now
-  /// (and cached): the JIT links an object either way, so both paths run
-  /// the same code.
+  /// The object files come from the cache, or are optimized and emitted now
+  /// (on compile_threads() threads) and cached: the JIT links objects either
+  /// way, so both paths run the same code.
   EntryPoint compile_entry(size_t i) const {
     auto start = std::chrono::steady_clock::now();
     llvm::Module &module = *pending[i];
     std::string key = cache ? cache_key(module, *tm, opt_level) : std::string();
-    std::optional<std::string> object = cache ? cache->load(key) : std::nullopt;
-    bool cached = object.has_value();
+    std::optional<std::vector<std::string>> objects = cache ? cache->load(key) : std::nullopt;
+    bool cached = objects.has_value();
     if (!cached) {
-      codegen::optimize(module, *tm, opt_level);
-      object = codegen::emit_machine_code(module, *tm, codegen::MachineCode::Object);
-      if (cache) cache->store(key, *object);
+      objects = codegen::compile_objects(module, *tm, cpu, opt_level, compile_threads());
+      if (cache) cache->store(key, *objects);
     }
-    check(jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, symbols[i] + ".o")), "adding an object");
+    for (size_t part = 0; part < objects->size(); ++part)
+      check(jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy((*objects)[part], fmt::format("{}.{}.o", symbols[i], part))),
+            "adding an object");
     auto e = unwrap(jit->lookup(symbols[i]), "looking up an entry point").toPtr<EntryPoint>();
     pending[i].reset();
     ++(cached ? loaded_from_cache : compiled_afresh);
@@ -110,7 +122,8 @@ private:
     compile_ms += ms;
     if (debug_level() >= 1)
       fmt::print(stderr, "nncc: JIT compiled {} of model '{}' in {:.1f} ms ({})\n", desc.functions[i].name, desc.name, ms,
-                 cached ? "from the cache" : fmt::format("LLVM O{} + machine code", opt_level));
+                 cached ? "from the cache" : fmt::format("LLVM O{} + machine code in {} part{}", opt_level, objects->size(),
+                                                         objects->size() == 1 ? "" : "s"));
     return e;
   }
 };
@@ -123,6 +136,7 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
   auto model = std::make_shared<JitModel>();
   model->desc = codegen::describe(module);
   model->opt_level = target.opt_level;
+  model->cpu = target.cpu;
   model->cache = cache;
   model->tm = codegen::make_target_machine(target.cpu, target.opt_level);
   model->context = std::make_unique<llvm::LLVMContext>();

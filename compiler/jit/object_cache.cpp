@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kMagic[8] = {'N', 'N', 'C', 'C', 'O', 'B', 'J', '1'};
+constexpr char kMagic[8] = {'N', 'N', 'C', 'C', 'O', 'B', 'J', '2'};
 
 struct Header {
   char magic[8];
@@ -54,6 +54,31 @@ const char *env(const char *name) {
   return value && *value ? value : nullptr;
 }
 
+/// The objects one after the other, each after its size (8 bytes).
+std::string pack(const std::vector<std::string> &objects) {
+  std::string out;
+  for (const std::string &o : objects) {
+    uint64_t size = o.size();
+    out.append(reinterpret_cast<const char *>(&size), sizeof size).append(o);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> unpack(std::string_view bytes) {
+  std::vector<std::string> objects;
+  while (!bytes.empty()) {
+    uint64_t size = 0;
+    if (bytes.size() < sizeof size) return std::nullopt;
+    std::memcpy(&size, bytes.data(), sizeof size);
+    bytes.remove_prefix(sizeof size);
+    if (size > bytes.size()) return std::nullopt;
+    objects.emplace_back(bytes.substr(0, size));
+    bytes.remove_prefix(size);
+  }
+  if (objects.empty()) return std::nullopt;
+  return objects;
+}
+
 } // namespace
 
 std::optional<ObjectCache> ObjectCache::open(const std::string &dir) {
@@ -78,7 +103,7 @@ std::string ObjectCache::key(const std::vector<std::string_view> &parts) {
   return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
-std::optional<std::string> ObjectCache::load(const std::string &key) const {
+std::optional<std::vector<std::string>> ObjectCache::load(const std::string &key) const {
   fs::path path = entry_path(key);
   std::ifstream in(path, std::ios::binary);
   Header header{};
@@ -86,29 +111,30 @@ std::optional<std::string> ObjectCache::load(const std::string &key) const {
   std::error_code ec;
   uintmax_t file_size = fs::file_size(path, ec);
   if (ec || std::memcmp(header.magic, kMagic, sizeof kMagic) != 0 || file_size != sizeof header + header.size) return std::nullopt;
-  std::string object(header.size, '\0');
-  if (!in.read(object.data(), static_cast<std::streamsize>(object.size()))) return std::nullopt;
-  llvm::XXH128_hash_t h = checksum(object);
+  std::string payload(header.size, '\0');
+  if (!in.read(payload.data(), static_cast<std::streamsize>(payload.size()))) return std::nullopt;
+  llvm::XXH128_hash_t h = checksum(payload);
   if (h.high64 != header.checksum_high || h.low64 != header.checksum_low) return std::nullopt;
   fs::last_write_time(path, fs::file_time_type::clock::now(), ec); // recently used: evicted last
-  return object;
+  return unpack(payload);
 }
 
-void ObjectCache::store(const std::string &key, std::string_view object) const {
+void ObjectCache::store(const std::string &key, const std::vector<std::string> &objects) const {
+  std::string payload = pack(objects);
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return;
   fs::path temporary = dir_ / fmt::format("{}.tmp-{}-{}", key, getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  llvm::XXH128_hash_t h = checksum(object);
+  llvm::XXH128_hash_t h = checksum(payload);
   Header header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
-  header.size = object.size();
+  header.size = payload.size();
   header.checksum_high = h.high64;
   header.checksum_low = h.low64;
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char *>(&header), sizeof header);
-    out.write(object.data(), static_cast<std::streamsize>(object.size()));
+    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
     if (!out.flush()) {
       fs::remove(temporary, ec);
       return;

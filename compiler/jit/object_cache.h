@@ -3,7 +3,8 @@
 // TorchInductor's compilation caches).
 //
 // An entry is one file `<key>.o` holding a header (magic, size, a checksum of
-// the object) and the object file LLVM emitted. The key hashes everything the
+// the rest) and the object files LLVM emitted for one entry point (several
+// when its code was generated in parallel parts), each after its size. The key hashes everything the
 // machine code depends on: the unoptimized LLVM IR, the target (triple, CPU,
 // features), the optimization level, LLVM's version and the identity of the
 // nncc build (size and modification time of the binary holding this code, as
@@ -33,11 +34,11 @@ public:
   /// The key of an object built from these parts (in order) by this build of nncc.
   static std::string key(const std::vector<std::string_view> &parts);
 
-  /// The entry's object, checked against its checksum; nullopt when absent or damaged.
-  std::optional<std::string> load(const std::string &key) const;
+  /// The entry's objects, checked against its checksum; nullopt when absent or damaged.
+  std::optional<std::vector<std::string>> load(const std::string &key) const;
   /// Writes the entry atomically; a cache that cannot be written is skipped
   /// silently (the cache only saves time).
-  void store(const std::string &key, std::string_view object) const;
+  void store(const std::string &key, const std::vector<std::string> &objects) const;
 
 private:
   /// Total size of the entries above which the oldest are removed.
