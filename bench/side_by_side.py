@@ -8,7 +8,8 @@ the table shows the median over rounds of each run's median µs per step,
 the ratio PyTorch / nncc, and nncc's GFLOP/s (FLOPs the matmuls and
 convolutions of train_step execute) as a fraction of the f32 FMA peak
 build/bench/peak_flops measures at the start, on this CPU. Then nncc's
-compile time (cold: NNCC_CACHE=off; cached: a second compile), and with
+compile time (cold: NNCC_CACHE=off, and with one code generation thread;
+cached: a second compile), and with
 --e2e Fashion-MNIST trained end to end by both (`nncc train` and
 torch_reference.py train: data loading and evaluation included; wall time
 of the whole process, test accuracy after the last epoch). With --bf16,
@@ -81,18 +82,21 @@ def torch_step(config, threads):
 
 
 def compile_times(rounds):
-    """Cold and cached compile of the mid model's train_step (nncc bench's figure)."""
-    cold, cached = [], []
+    """Cold and cached compile of the mid model's train_step (nncc bench's
+    figure), and cold with one code generation thread (NNCC_COMPILE_THREADS=1,
+    the baseline of parallel code generation), alternated."""
+    cold, cached, one_thread = [], [], []
+    path = os.path.join(ROOT, CONFIGS["mid"][0])
+    cmd = [NNCC, "bench", path, "--batch", "128", "--threads", "1", "--steps", "1", "--json"]
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as cache:
-            path = os.path.join(ROOT, CONFIGS["mid"][0])
-            cmd = [NNCC, "bench", path, "--batch", "128", "--threads", "1", "--steps", "1", "--json"]
             first = json.loads(run(cmd, 1, {"NNCC_CACHE_DIR": cache}))
             second = json.loads(run(cmd, 1, {"NNCC_CACHE_DIR": cache}))
             assert not first["compiled_from_cache"] and second["compiled_from_cache"]
             cold.append(first["compile_ms"])
             cached.append(second["compile_ms"])
-    return statistics.median(cold), statistics.median(cached)
+        one_thread.append(json.loads(run(cmd, 1, {"NNCC_CACHE": "off", "NNCC_COMPILE_THREADS": "1"}))["compile_ms"])
+    return statistics.median(cold), statistics.median(cached), statistics.median(one_thread)
 
 
 def timed(cmd, threads):
@@ -187,12 +191,13 @@ def main():
                          "nncc_runs_us": ours, "torch_runs_us": theirs})
             print(f"| {config} | {threads} | {us:,.1f} | {torch_us:,.1f} | {torch_us / us:.2f}x | {g:.1f} | {100 * g / peak_here:.0f} % |",
                   flush=True)
-    cold, cached = compile_times(a.rounds)
+    cold, cached, one_thread = compile_times(a.rounds)
     print()
-    print(f"compile (mid, train_step, -O2): {cold:.1f} ms cold, {cached:.1f} ms from the cache")
+    print(f"compile (mid, train_step, -O2): {cold:.1f} ms cold ({one_thread:.1f} ms with one code generation thread), "
+          f"{cached:.1f} ms from the cache")
     result = {"cpu": cpu, "cores": os.cpu_count(), "peak": peak, "torch": torch_version, "openblas_core": openblas_core(),
               "rounds": a.rounds, "steps": rows,
-              "compile_ms": {"cold": cold, "cached": cached}}
+              "compile_ms": {"cold": cold, "cached": cached, "cold_one_codegen_thread": one_thread}}
     if a.e2e:
         e = end_to_end(a.epochs, 2)
         result["end_to_end"] = e

@@ -25,6 +25,7 @@ void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions
   }
   if (has_loss && !module.find_function("grad")) build_grad(module);
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
+  if (options.apply_update && module.optimizer && !module.find_function("apply_update")) build_apply_update(module);
   forward.remove_result("loss");
   // Only train_step updates the running statistics (module state).
   for (const ir::StateDecl &s : module.states)
@@ -43,7 +44,7 @@ bool is_inference(const ir::Function &fn) { return fn.name() == "forward" || fn.
 
 std::vector<const ir::Function *> entry_points(const ir::Module &module) {
   std::vector<const ir::Function *> out;
-  for (const char *name : {"forward", "evaluate", "grad", "train_step"})
+  for (const char *name : {"forward", "evaluate", "grad", "train_step", "apply_update"})
     if (const ir::Function *f = module.find_function(name)) out.push_back(f);
   return out;
 }

@@ -2,7 +2,8 @@
 //   forward    — inference: the model's outputs only (no loss, no labels);
 //   evaluate   — inference: the outputs and the loss (test loss, accuracy);
 //   grad       — training-mode loss and d_<param> (when the model has a loss);
-//   train_step — forward + backward + optimizer update (with an optimizer).
+//   train_step — forward + backward + optimizer update (with an optimizer);
+//   apply_update — the update alone, on given gradients (when asked for).
 // Each keeps only the inputs it reads.
 #pragma once
 #include "compiler/passes/pass_registry.h"

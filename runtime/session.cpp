@@ -200,6 +200,26 @@ struct Session::Impl {
     return out;
   }
 
+  /// Runs an entry point that updates the params and state (train_step,
+  /// apply_update) as step steps + 1 (Adam's bias corrections count from 1);
+  /// the new values are committed only when the call succeeds.
+  TensorMap update(const FunctionDesc &f, const TensorMap &inputs) {
+    Owned &step = state("step");
+    Tensor previous_step = step.current;
+    fill_all(step.current, static_cast<double>(steps + 1));
+    std::vector<Owned *> written;
+    TensorMap out;
+    try {
+      out = call(f, inputs, steps + 1, &written);
+    } catch (...) {
+      step.current = std::move(previous_step);
+      throw;
+    }
+    for (Owned *o : written) std::swap(o->current, o->spare);
+    ++steps;
+    return out;
+  }
+
   Owned &state(const std::string &name) {
     auto it = states.find(name);
     if (it == states.end()) throw Error(fmt::format("model '{}' has no optimizer state '{}'", desc().name, name));
@@ -234,21 +254,11 @@ TensorMap Session::grad(const TensorMap &inputs) {
 }
 
 double Session::train_step(const TensorMap &inputs) {
-  const FunctionDesc &f = impl_->function("train_step", "it has no optimizer");
-  Owned &step = impl_->state("step");
-  Tensor previous_step = step.current;
-  fill_all(step.current, static_cast<double>(impl_->steps + 1)); // Adam's bias corrections count from 1
-  std::vector<Owned *> written;
-  TensorMap out;
-  try {
-    out = impl_->call(f, inputs, impl_->steps + 1, &written);
-  } catch (...) {
-    step.current = std::move(previous_step);
-    throw;
-  }
-  for (Owned *o : written) std::swap(o->current, o->spare);
-  ++impl_->steps;
-  return out.at("loss").item();
+  return impl_->update(impl_->function("train_step", "it has no optimizer"), inputs).at("loss").item();
+}
+
+void Session::apply_update(const TensorMap &grads) {
+  impl_->update(impl_->function("apply_update", "it was not compiled with CompilerOptions::apply_update"), grads);
 }
 
 void Session::set_lr(double lr) { fill_all(impl_->state("lr").current, lr); }

@@ -19,6 +19,7 @@ Model compile_loaded(uint32_t file, SourceManager &sources, DiagnosticEngine &di
     compiler::PipelineOptions pipeline;
     pipeline.bf16 = options.precision == Precision::BF16;
     pipeline.check_nan = options.check_nan;
+    pipeline.apply_update = options.apply_update;
     compiler::build_entry_points(*result.module, options.opt_level, pipeline);
     loaded = jit::compile(*result.module, {.cpu = "native", .opt_level = options.opt_level},
                           options.cache ? jit::ObjectCache::open(options.cache_dir) : std::nullopt);

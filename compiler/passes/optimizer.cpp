@@ -33,30 +33,31 @@ std::vector<std::string> optimizer_state_names(const ir::Module &module, const s
   return {"opt." + param + ".m", "opt." + param + ".v"};
 }
 
-ir::Function &build_train_step(ir::Module &module) {
-  if (!module.optimizer) throw std::invalid_argument(fmt::format("model '{}' has no optimizer", module.name));
-  if (module.find_function("train_step")) throw std::logic_error("the module already has a train_step function");
-  const ir::Function *grad = module.find_function("grad");
-  if (!grad) grad = &build_grad(module).fn;
+namespace {
+
+/// Appends the optimizer's update of every param to `fn`: `params[i]` is the
+/// current value of module.params[i], `grads[i]` its gradient. Adds the
+/// arguments the update reads (`lr`, `step`, each param's optimizer state)
+/// and the results: each param's new value (named like the param), then
+/// each state tensor's.
+void append_update(const ir::Module &module, ir::Function &fn, const std::vector<Value *> &params,
+                   const std::vector<Value *> &grad_values) {
   const ir::OptimizerDecl &opt = *module.optimizer;
   ir::DType dtype = module.params.empty() ? ir::DType::F32 : module.params.front().type.dtype;
-
-  ir::Function &ts = module.add_function("train_step");
-  std::unordered_map<const Value *, Value *> map = ts.append_function(*grad);
-  Value *lr_arg = ts.add_argument(ir::ValueKind::State, "lr", ir::Type::scalar(dtype), opt.loc);
-  Value *step_arg = ts.add_argument(ir::ValueKind::State, "step", ir::Type::scalar(dtype), opt.loc);
+  Value *lr_arg = fn.add_argument(ir::ValueKind::State, "lr", ir::Type::scalar(dtype), opt.loc);
+  Value *step_arg = fn.add_argument(ir::ValueKind::State, "step", ir::Type::scalar(dtype), opt.loc);
   std::unordered_map<std::string, Value *> state;
   for (const ir::ParamDecl &p : module.params)
     for (const std::string &name : optimizer_state_names(module, p.name))
-      state[name] = ts.add_argument(ir::ValueKind::State, name, p.type, p.loc);
+      state[name] = fn.add_argument(ir::ValueKind::State, name, p.type, p.loc);
 
-  ExprBuilder u(ts, dtype, opt.loc);
+  ExprBuilder u(fn, dtype, opt.loc);
   auto note = [](const Expr &e, const std::string &name) {
     e.value->note = fmt::format("{} = {}", name, e.text);
     return e;
   };
   std::vector<Expr> grads;
-  for (const ir::ParamDecl &p : module.params) grads.push_back(u.of(map.at(grad->find_result("d_" + p.name)->value), "dL/d" + p.name));
+  for (size_t i = 0; i < module.params.size(); ++i) grads.push_back(u.of(grad_values[i], "dL/d" + module.params[i].name));
 
   // torch.nn.utils.clip_grad_norm_: one scale for all gradients.
   if (double clip = setting(opt, "clip_norm"); clip > 0 && !grads.empty()) {
@@ -67,13 +68,12 @@ ir::Function &build_train_step(ir::Module &module) {
     for (Expr &g : grads) g = g * scale;
   }
 
-  ts.add_result("loss", map.at(grad->find_result("loss")->value));
   std::vector<ir::FunctionResult> state_results;
   double wd = setting(opt, "weight_decay");
   Expr lr = u.of(lr_arg, "lr"), step = u.of(step_arg, "step");
   for (size_t i = 0; i < module.params.size(); ++i) {
     const ir::ParamDecl &p = module.params[i];
-    Expr theta = u.of(map.at(grad->find_argument(p.name)), p.name), g = grads[i];
+    Expr theta = u.of(params[i], p.name), g = grads[i];
     Expr updated;
     if (opt.kind == ir::OptimizerKind::Sgd) { // torch.optim.SGD (dampening 0)
       if (wd > 0) g = g + wd * theta;
@@ -103,13 +103,43 @@ ir::Function &build_train_step(ir::Module &module) {
       state_results.push_back({m_name, m.value});
       state_results.push_back({v_name, v.value});
     }
-    ts.add_result(p.name, updated.value);
+    fn.add_result(p.name, updated.value);
   }
-  for (ir::FunctionResult &r : state_results) ts.add_result(std::move(r.name), r.value);
+  for (ir::FunctionResult &r : state_results) fn.add_result(std::move(r.name), r.value);
+}
+
+} // namespace
+
+ir::Function &build_train_step(ir::Module &module) {
+  if (!module.optimizer) throw std::invalid_argument(fmt::format("model '{}' has no optimizer", module.name));
+  if (module.find_function("train_step")) throw std::logic_error("the module already has a train_step function");
+  const ir::Function *grad = module.find_function("grad");
+  if (!grad) grad = &build_grad(module).fn;
+  ir::Function &ts = module.add_function("train_step");
+  std::unordered_map<const Value *, Value *> map = ts.append_function(*grad);
+  ts.add_result("loss", map.at(grad->find_result("loss")->value));
+  std::vector<Value *> params, grads;
+  for (const ir::ParamDecl &p : module.params) {
+    params.push_back(map.at(grad->find_argument(p.name)));
+    grads.push_back(map.at(grad->find_result("d_" + p.name)->value));
+  }
+  append_update(module, ts, params, grads);
   for (const ir::StateDecl &s : module.states) // a batch norm's running statistics
     if (const ir::FunctionResult *r = grad->find_result(s.name)) ts.add_result(s.name, map.at(r->value));
   ts.remove_unused();
   return ts;
+}
+
+ir::Function &build_apply_update(ir::Module &module) {
+  if (!module.optimizer) throw std::invalid_argument(fmt::format("model '{}' has no optimizer", module.name));
+  if (module.find_function("apply_update")) throw std::logic_error("the module already has an apply_update function");
+  ir::Function &fn = module.add_function("apply_update");
+  std::vector<Value *> params, grads;
+  for (const ir::ParamDecl &p : module.params)
+    grads.push_back(fn.add_argument(ir::ValueKind::Input, "d_" + p.name, p.type, p.loc));
+  for (const ir::ParamDecl &p : module.params) params.push_back(fn.add_argument(ir::ValueKind::Param, p.name, p.type, p.loc));
+  append_update(module, fn, params, grads);
+  return fn;
 }
 
 } // namespace nncc::compiler

@@ -21,4 +21,12 @@ std::vector<std::string> optimizer_state_names(const ir::Module &module, const s
 /// std::invalid_argument when the module has no loss or no optimizer.
 ir::Function &build_train_step(ir::Module &module);
 
+/// Adds `apply_update`: the update of train_step on gradients computed
+/// elsewhere (data-parallel training: grad on each shard, the gradients
+/// averaged across processes, then the same update everywhere). Arguments:
+/// the inputs `d_<param>` (gradients, the params' types), the params, then
+/// the state as in train_step. Results: the new params and state tensors.
+/// Throws std::invalid_argument when the module has no optimizer.
+ir::Function &build_apply_update(ir::Module &module);
+
 } // namespace nncc::compiler

@@ -42,6 +42,8 @@ struct PipelineOptions {
   // --check-nan: no fuse (every op writes its value, so each is checked
   // where it is computed), and the module's check_nan is set.
   bool check_nan = false;
+  // Data-parallel training: build apply_update too (build_apply_update).
+  bool apply_update = false;
 };
 
 /// The passes of -O`level` after autodiff: none at 0; stabilize, simplify,

@@ -57,6 +57,11 @@ public:
   TensorMap grad(const TensorMap &inputs);
   /// Forward + backward + optimizer update as one compiled call; the loss.
   double train_step(const TensorMap &inputs);
+  /// The optimizer's update from gradients computed elsewhere ("d_<param>",
+  /// as grad returns them — e.g. averaged over data-parallel processes):
+  /// the step train_step takes from its own gradients, and it counts as one.
+  /// Needs a model compiled with CompilerOptions::apply_update.
+  void apply_update(const TensorMap &grads);
 
   void set_lr(double lr);
   double lr() const;
@@ -121,6 +126,11 @@ struct CompilerOptions {
   /// step, and leaves the session as it was. Compiled without fusion, so
   /// steps are slower.
   bool check_nan = false;
+  /// Also build `apply_update` (Session::apply_update), the optimizer's
+  /// update as an entry point of its own: data-parallel training runs grad
+  /// on each process's shard, averages the gradients, then applies the same
+  /// update everywhere (PyTorch's DDP).
+  bool apply_update = false;
   /// Keep compiled objects on disk and reuse them: in `cache_dir`, or when
   /// empty in $NNCC_CACHE_DIR, $XDG_CACHE_HOME/nncc or ~/.cache/nncc.
   /// $NNCC_CACHE=off turns the cache off for every compile.
