@@ -28,3 +28,8 @@ config.substitutions.append(("%src", config.nncc_src_root))
 import shutil
 if shutil.which("chromium") or shutil.which("chromium-browser"):
     config.available_features.add("chromium")
+# Data-parallel runs: an nncc built with MPI, and mpirun (root needs
+# --allow-run-as-root; more processes than cores --oversubscribe).
+if config.have_mpi and shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    config.substitutions.append(("%mpirun", "mpirun --oversubscribe --allow-run-as-root"))

@@ -9,12 +9,14 @@
 // --resume continues exactly where an interrupted run (Ctrl-C) stopped.
 #include "compiler/jit/jit.h"
 #include "compiler/pipeline.h"
+#include "nncc/data_parallel.hpp"
 #include "nncc/rng.h"
 #include "tools/nncc/common.h"
 #include "tools/nncc/data_options.h"
 #include "tools/nncc/evaluation.h"
 #include "tools/nncc/interrupt.h"
 #include "tools/nncc/lr_schedule.h"
+#include "tools/nncc/mpi_launch.h"
 #include "tools/nncc/svg_plot.h"
 
 #include <chrono>
@@ -158,10 +160,11 @@ Session open_session(Model &model, Options &opt, Position &at) {
   return s;
 }
 
-/// --log: per-epoch CSV, appended to when resuming a run that wrote one.
-std::ofstream open_log(const Options &opt) {
+/// --log: per-epoch CSV, appended to when resuming a run that wrote one
+/// (by rank 0 alone in a data-parallel run: `writer`).
+std::ofstream open_log(const Options &opt, bool writer) {
   std::ofstream log;
-  if (opt.log.empty()) return log;
+  if (opt.log.empty() || !writer) return log;
   bool append = !opt.resume.empty() && std::filesystem::exists(opt.log);
   log.open(opt.log, append ? std::ios::app : std::ios::trunc);
   if (!log) throw Error(fmt::format("cannot write '{}'", opt.log));
@@ -174,18 +177,20 @@ std::ofstream open_log(const Options &opt) {
 class TrainingRun {
 public:
   TrainingRun(ir::Module &module, Options &opt)
-      : opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt)), binding_(model_.desc(), data_.train, opt.data.overrides()),
-        session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())), log_(open_log(opt)),
-        curves_{module.name, {}, {}, {}, {}}, bar_(::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
+      : comm_(rank_zero_prints(launched_communicator())), opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt, comm_ != nullptr)),
+        binding_(model_.desc(), data_.train, opt.data.overrides()), session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())),
+        log_(open_log(opt, !comm_ || comm_->rank() == 0)),
+        curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)) /* mpirun gives its processes a terminal */, steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
     if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
   }
 
   int run() {
     if (opt_.patience > 0 && !data_.test)
       throw Error("--patience watches the test loss, and there is no test data: give --test or --val-split");
-    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}\n", name_, data_.train.name, data_.train.rows,
+    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}{}\n", name_, data_.train.name, data_.train.rows,
                data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "",
-               scheduled() ? fmt::format(", {} lr from {:.4g}", lr_schedule_name(opt_.schedule), at_.base_lr) : "");
+               scheduled() ? fmt::format(", {} lr from {:.4g}", lr_schedule_name(opt_.schedule), at_.base_lr) : "",
+               comm_ ? fmt::format(", data parallel on {} processes", comm_->size()) : "");
     if (!opt_.resume.empty())
       fmt::print("resumed from {} at epoch {}, step {} (train step {})\n", opt_.resume, at_.epochs_done + 1, at_.steps_done, session_.step());
     auto start = Clock::now();
@@ -227,8 +232,23 @@ private:
     return {data::subset(all, rows.subspan(static_cast<size_t>(held)), name), data::subset(all, rows.first(static_cast<size_t>(held)), name)};
   }
 
-  static Model compile(ir::Module &module, const Options &opt) {
-    compiler::build_entry_points(module, 2, opt.code.pipeline());
+  /// In a data-parallel run, processes other than rank 0 print nothing:
+  /// their stdout goes nowhere (errors still reach stderr).
+  static std::shared_ptr<Communicator> rank_zero_prints(std::shared_ptr<Communicator> comm) {
+    if (comm && comm->rank() != 0 && !std::freopen("/dev/null", "w", stdout)) throw Error("cannot silence a data-parallel process's output");
+    return comm;
+  }
+
+  /// Data-parallel runs compile apply_update too (grad, the gradients summed
+  /// across processes, then the update).
+  static Model compile(ir::Module &module, const Options &opt, bool data_parallel) {
+    if (data_parallel && !module.states.empty())
+      throw Error(fmt::format("model '{}' keeps running statistics ({}), which data-parallel training does not update yet: "
+                              "train it in one process",
+                              module.name, module.states.front().name));
+    compiler::PipelineOptions pipeline = opt.code.pipeline();
+    pipeline.apply_update = data_parallel;
+    compiler::build_entry_points(module, 2, pipeline);
     return Model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
   }
 
@@ -242,7 +262,7 @@ private:
       int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
       double loss = 0;
       try {
-        loss = session_.train_step(binding_.batch(data_.train, std::span(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n))));
+        loss = train_step(std::span<const int64_t>(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n)));
       } catch (const Error &e) { // --check-nan's report, or a problem with the batch
         bar_.clear();
         throw Error(fmt::format("{}\ntraining stops at step {}/{} of epoch {} and saves nothing (a checkpoint already on disk is left as it was)",
@@ -266,6 +286,17 @@ private:
     }
     bar_.clear();
     return true;
+  }
+
+  /// One step on these rows of the training data; in a data-parallel run,
+  /// this process takes its contiguous share of them (shard_of).
+  double train_step(std::span<const int64_t> rows) {
+    if (!comm_) return session_.train_step(binding_.batch(data_.train, rows));
+    auto n = static_cast<int64_t>(rows.size());
+    Shard mine = shard_of(n, comm_->rank(), comm_->size());
+    TensorMap shard = mine.end > mine.begin ? binding_.batch(data_.train, rows.subspan(static_cast<size_t>(mine.begin), static_cast<size_t>(mine.end - mine.begin)))
+                                            : TensorMap{};
+    return data_parallel_step(session_, *comm_, shard, mine.end - mine.begin, n);
   }
 
   bool scheduled() const { return opt_.schedule != LrSchedule::Constant; }
@@ -309,6 +340,7 @@ private:
 
   /// --plot and --save (a checkpoint also after Ctrl-C).
   void write_results(bool stopped) {
+    if (comm_ && comm_->rank() != 0) return; // rank 0 writes for all
     if (!opt_.plot.empty()) {
       if (!write_output(opt_.plot, training_svg(curves_))) throw Error(fmt::format("cannot write '{}'", opt_.plot));
       fmt::print("plot {}\n", opt_.plot);
@@ -322,6 +354,7 @@ private:
   }
 
   InterruptGuard interrupt_;
+  std::shared_ptr<Communicator> comm_; // the processes of a data-parallel run; null in one process
   Options &opt_;
   std::string name_;
   data::Splits data_;

@@ -9,12 +9,13 @@ namespace nncc::tool {
 
 namespace {
 
-/// Every distinct input of the model's entry points, in order.
+/// Every distinct data input of the model's entry points, in order
+/// (apply_update's inputs are gradients, not data).
 std::vector<const ArgDesc *> model_inputs(const ModelDesc &model) {
   std::vector<const ArgDesc *> inputs;
   for (const FunctionDesc &f : model.functions)
     for (const ArgDesc &a : f.args)
-      if (a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
+      if (f.name != "apply_update" && a.kind == ArgKind::Input && std::none_of(inputs.begin(), inputs.end(), [&](auto *i) { return i->name == a.name; }))
         inputs.push_back(&a);
   return inputs;
 }
