@@ -7,6 +7,7 @@
 // epoch with train loss and (with test data) test loss and accuracy.
 // Checkpoints carry the position in training (epoch, step in the epoch), so
 // --resume continues exactly where an interrupted run (Ctrl-C) stopped.
+// Started by `mpirun -np K`, it trains data-parallel (docs/distributed.md).
 #include "compiler/jit/jit.h"
 #include "compiler/pipeline.h"
 #include "nncc/data_parallel.hpp"
@@ -180,7 +181,7 @@ public:
       : comm_(rank_zero_prints(launched_communicator())), opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt, comm_ != nullptr)),
         binding_(model_.desc(), data_.train, opt.data.overrides()), session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())),
         log_(open_log(opt, !comm_ || comm_->rank() == 0)),
-        curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)) /* mpirun gives its processes a terminal */, steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
+        curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
     if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
   }
 
@@ -354,7 +355,9 @@ private:
   }
 
   InterruptGuard interrupt_;
-  std::shared_ptr<Communicator> comm_; // the processes of a data-parallel run; null in one process
+  // The processes of a data-parallel run; null in one process. (No progress
+  // bar then: mpirun gives every process a terminal.)
+  std::shared_ptr<Communicator> comm_;
   Options &opt_;
   std::string name_;
   data::Splits data_;
