@@ -9,6 +9,7 @@
 #include "checkpoint.h"
 #include "nncc/init.h"
 
+#include <charconv>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
@@ -323,12 +324,17 @@ std::map<std::string, std::string> Session::load(const std::string &path) {
     if (!expected.count(name)) throw Error(fmt::format("checkpoint '{}' has tensor '{}', which model '{}' does not have", path, name, desc().name));
   int64_t steps = 0;
   double lr = 0;
-  try {
-    steps = cp.metadata.count("step") ? std::stoll(cp.metadata.at("step")) : 0;
-    lr = cp.metadata.count("lr") ? std::stod(cp.metadata.at("lr")) : 0;
-  } catch (const std::exception &) {
-    throw Error(fmt::format("checkpoint '{}': metadata step/lr is not a number", path));
-  }
+  auto number = [&](const char *key, auto &value) { // the whole text, not a prefix ("12abc" is no step)
+    auto it = cp.metadata.find(key);
+    if (it == cp.metadata.end()) return;
+    const std::string &text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+      throw Error(fmt::format("checkpoint '{}': metadata '{}' is '{}', not a number", path, key, text));
+  };
+  number("step", steps);
+  number("lr", lr);
+  if (steps < 0) throw Error(fmt::format("checkpoint '{}': metadata 'step' is {}, a negative step count", path, steps));
   // Everything checked: commit.
   for (auto &[name, t] : cp.tensors) (impl_->params.count(name) ? impl_->params : impl_->states).at(name).current = std::move(t);
   impl_->steps = steps;

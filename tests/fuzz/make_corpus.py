@@ -183,6 +183,8 @@ write("extra_tensor.safetensors", edited(lambda h: h.update(W0={"dtype": "F32", 
 write("data_after_tensors.safetensors", safetensors(header, data + bytes(4)))
 write("crc_changed.safetensors", edited(lambda h: h["__metadata__"].update(nncc_data_crc32="00000000")))
 write("step_not_number.safetensors", edited(lambda h: h["__metadata__"].update(step="many")))
+write("step_number_prefix.safetensors", edited(lambda h: h["__metadata__"].update(step="12abc")))
+write("step_negative.safetensors", edited(lambda h: h["__metadata__"].update(step="-3")))
 write("metadata_not_strings.safetensors", edited(lambda h: h["__metadata__"].update(step=[1, 2])))
 
 # --- .npy arrays (nncc train examples/window_ner.nn --data npy:x=FILE,x_c=FILE).
