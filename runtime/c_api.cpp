@@ -5,6 +5,7 @@
 
 #include "aot_model.h"
 
+#include <functional>
 #include <cstring>
 #include <fmt/format.h>
 #include <map>
@@ -67,9 +68,9 @@ const Tensor &output(const nncc_session *s, const char *name) {
 }
 
 /// A call's results, with the loss as its own entry when there is one.
-int run(nncc_session *s, double *loss, TensorMap (Session::*fn)(const TensorMap &)) {
+template <typename Call> int run(nncc_session *s, double *loss, Call call) {
   return guarded(s, [&] {
-    TensorMap out = (s->session.*fn)(s->inputs);
+    TensorMap out = call(s->session, s->inputs);
     if (loss && out.count("loss")) *loss = out.at("loss").item();
     s->outputs = std::move(out);
   });
@@ -118,9 +119,11 @@ int nncc_train_step(nncc_session *s, double *loss) {
   });
 }
 
-int nncc_grad(nncc_session *s, double *loss) { return run(s, loss, &Session::grad); }
-int nncc_forward(nncc_session *s) { return run(s, nullptr, &Session::forward); }
-int nncc_evaluate(nncc_session *s, double *loss) { return run(s, loss, &Session::evaluate); }
+int nncc_grad(nncc_session *s, double *loss) {
+  return run(s, loss, [](Session &session, const TensorMap &inputs) { return session.grad(inputs); });
+}
+int nncc_forward(nncc_session *s) { return run(s, nullptr, std::mem_fn(&Session::forward)); }
+int nncc_evaluate(nncc_session *s, double *loss) { return run(s, loss, std::mem_fn(&Session::evaluate)); }
 
 int nncc_output_shape(const nncc_session *s, const char *name, int *rank, int64_t *shape) {
   auto *mut = const_cast<nncc_session *>(s);

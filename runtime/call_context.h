@@ -1,6 +1,6 @@
 // What a Session hands to compiled code for one call (the `ctx` of
 // kernel_abi.h): scratch memory, the primitive caches (matmul, convolution and pooling), the dropout
-// seed and step, and the first error a runtime function met.
+// seed, step and first row, and the first error a runtime function met.
 #pragma once
 #include "arena.h"
 #include "dnnl/image.h"
@@ -17,6 +17,7 @@ struct CallContext {
   MatmulCache matmul;
   ImagePrimitives image;
   uint64_t seed = 0, step = 0;
+  int64_t first_row = 0; // of this call's rows in a data-parallel global batch
   std::string error; // empty: no error
 };
 

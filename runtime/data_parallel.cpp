@@ -38,15 +38,16 @@ double combine(TensorMap &grads, const std::vector<std::string> &names, Communic
 
 } // namespace
 
-double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard, int64_t shard_rows, int64_t global_rows) {
-  if (global_rows <= 0 || shard_rows < 0 || shard_rows > global_rows)
-    throw Error(fmt::format("data-parallel step: a shard of {} rows of a global batch of {}", shard_rows, global_rows));
+double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard, Shard rows, int64_t global_rows) {
+  int64_t shard_rows = rows.end - rows.begin;
+  if (global_rows <= 0 || rows.begin < 0 || shard_rows < 0 || rows.end > global_rows)
+    throw Error(fmt::format("data-parallel step: rows [{}, {}) of a global batch of {}", rows.begin, rows.end, global_rows));
   std::vector<std::string> names;
   for (const std::string &p : session.param_names()) names.push_back("d_" + p);
   if (names.empty()) throw Error(fmt::format("data-parallel step: model '{}' has no params", session.desc().name));
   TensorMap grads;
   if (shard_rows > 0) {
-    grads = session.grad(shard);
+    grads = session.grad(shard, rows.begin);
   } else { // no rows here: zeros (tensors start zeroed), so the sum is the other processes'
     for (const std::string &p : session.param_names()) grads.emplace("d_" + p, Tensor(session.param(p).dtype(), session.param(p).shape()));
     grads.emplace("loss", Tensor(grads.at(names.front()).dtype(), {}));

@@ -184,6 +184,8 @@ extern "C" void nncc_rt_parallel_loop(void *, int64_t elements, nncc_loop_task t
   nncc::runtime::on_threads(elements, [&](int64_t part, int64_t parts) { task(args, part, parts); });
 }
 
+extern "C" int64_t nncc_rt_first_row(void *ctx) { return context(ctx).first_row; }
+
 extern "C" uint64_t nncc_rt_dropout_base(void *ctx, int64_t key) {
   CallContext &c = context(ctx);
   return nncc::rng::mix64(nncc::rng::mix64(c.seed) ^ nncc::rng::dropout_stream(c.step, static_cast<uint64_t>(key)));

@@ -162,7 +162,8 @@ struct Session::Impl {
 
   /// Runs `f`. Results naming a param or state go to its spare buffer
   /// (committed by the caller); the others are returned.
-  TensorMap call(const FunctionDesc &f, const TensorMap &inputs, uint64_t rng_step, std::vector<Owned *> *written = nullptr) {
+  TensorMap call(const FunctionDesc &f, const TensorMap &inputs, uint64_t rng_step, std::vector<Owned *> *written = nullptr,
+                 int64_t first_row = 0) {
     EntryPoint code = model->code(f); // the JIT compiles it at the first call
     std::vector<int64_t> dims = bind_inputs(f, inputs);
     buffers.clear();
@@ -190,6 +191,7 @@ struct Session::Impl {
       }
     }
     ctx.step = rng_step;
+    ctx.first_row = first_row;
     ctx.error.clear();
     ctx.arena.reset();
     omp_set_num_threads(options.threads);
@@ -250,8 +252,9 @@ TensorMap Session::evaluate(const TensorMap &inputs) {
   return impl_->call(impl_->function("evaluate", "it has no loss"), inputs, impl_->steps);
 }
 
-TensorMap Session::grad(const TensorMap &inputs) {
-  return impl_->call(impl_->function("grad", "it has no loss"), inputs, impl_->steps + 1);
+TensorMap Session::grad(const TensorMap &inputs, int64_t first_row) {
+  if (first_row < 0) throw Error(fmt::format("grad: first_row is {}, a negative row", first_row));
+  return impl_->call(impl_->function("grad", "it has no loss"), inputs, impl_->steps + 1, nullptr, first_row);
 }
 
 double Session::train_step(const TensorMap &inputs) {

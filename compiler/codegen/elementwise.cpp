@@ -23,6 +23,10 @@ ElementEnv prepare_element(Kernel &k, const ir::Value &v) {
     auto &b = k.b();
     auto base = NNCC_RUNTIME_CALLEE(k.mc.module, nncc_rt_dropout_base);
     env.random_base = b.CreateCall(base, {k.ctx(), k.i64(v.int_attr("key"))});
+    // A batch-first value of a data-parallel shard: its rows' global indices.
+    bool batch_first = !v.type.shape.empty() && v.type.shape[0].is_symbolic();
+    auto first_row = NNCC_RUNTIME_CALLEE(k.mc.module, nncc_rt_first_row);
+    env.random_offset = batch_first ? b.CreateMul(b.CreateCall(first_row, {k.ctx()}), k.numel(v.type.shape, 1)) : k.i64(0);
   }
   return env;
 }
@@ -36,7 +40,7 @@ Value *dropout_scale(Kernel &k, const ir::Value &v, const ElementEnv &env) {
   ir::DType d = v.type.dtype;
   double p = v.float_attr("p");
   if (p == 0) return k.fconst(d, 1.0);
-  Value *z = b.CreateAdd(b.CreateXor(env.random_base, env.flat), b.getInt64(0x9E3779B97F4A7C15ull));
+  Value *z = b.CreateAdd(b.CreateXor(env.random_base, b.CreateAdd(env.flat, env.random_offset)), b.getInt64(0x9E3779B97F4A7C15ull));
   z = b.CreateMul(b.CreateXor(z, b.CreateLShr(z, 30)), b.getInt64(0xBF58476D1CE4E5B9ull));
   z = b.CreateMul(b.CreateXor(z, b.CreateLShr(z, 27)), b.getInt64(0x94D049BB133111EBull));
   z = b.CreateXor(z, b.CreateLShr(z, 31));

@@ -154,6 +154,7 @@ llvm::Value *emit_normal_cdf(Kernel &k, ir::DType d, llvm::Value *x);
 /// of means), and the dropout op's random base. Set up before the loops.
 struct ElementEnv {
   llvm::Value *flat = nullptr, *count = nullptr, *random_base = nullptr;
+  llvm::Value *random_offset = nullptr; // added to flat for dropout: first_row * elements per row
 };
 ElementEnv prepare_element(Kernel &k, const ir::Value &v);
 /// One element of an elementwise op from its operands' elements.

@@ -56,7 +56,7 @@ int check_optimizer(Communicator &comm, const std::string &optimizer, int64_t ro
   double parallel_loss = 0, single_loss = 0;
   for (int step = 1; step <= 50; ++step) {
     TensorMap batch = global_batch(rows, step);
-    parallel_loss = data_parallel_step(parallel, comm, rows_of(batch, mine), mine.end - mine.begin, rows);
+    parallel_loss = data_parallel_step(parallel, comm, rows_of(batch, mine), mine, rows);
     single_loss = single.train_step(batch);
   }
   int failures = 0;

@@ -297,7 +297,7 @@ private:
     Shard mine = shard_of(n, comm_->rank(), comm_->size());
     TensorMap shard = mine.end > mine.begin ? binding_.batch(data_.train, rows.subspan(static_cast<size_t>(mine.begin), static_cast<size_t>(mine.end - mine.begin)))
                                             : TensorMap{};
-    return data_parallel_step(session_, *comm_, shard, mine.end - mine.begin, n);
+    return data_parallel_step(session_, *comm_, shard, mine, n);
   }
 
   bool scheduled() const { return opt_.schedule != LrSchedule::Constant; }

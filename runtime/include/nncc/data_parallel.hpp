@@ -19,10 +19,11 @@ struct Shard {
 };
 Shard shard_of(int64_t rows, int rank, int size);
 
-/// One step on every process: grad on `shard` (this process's rows, whose
-/// count weighs its gradient), the weighted gradients summed across
+/// One step on every process: grad on `shard` (this process's rows `rows`
+/// of the global batch of `global_rows`: their count weighs its gradient,
+/// their first index keys dropout), the weighted gradients summed across
 /// processes, then apply_update. Returns the global batch's mean loss. A
 /// process whose shard is empty contributes nothing and still updates.
-double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard, int64_t shard_rows, int64_t global_rows);
+double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard, Shard rows, int64_t global_rows);
 
 } // namespace nncc

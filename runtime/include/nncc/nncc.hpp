@@ -54,7 +54,10 @@ public:
   /// Inference mode, the outputs and "loss" (test loss and accuracy).
   TensorMap evaluate(const TensorMap &inputs);
   /// Training-mode forward + backward without update: "loss" and "d_<param>".
-  TensorMap grad(const TensorMap &inputs);
+  /// `first_row`: where these rows start in a larger batch that several
+  /// processes share (data-parallel training); dropout then draws those
+  /// rows' masks, so the shards together draw the whole batch's.
+  TensorMap grad(const TensorMap &inputs, int64_t first_row = 0);
   /// Forward + backward + optimizer update as one compiled call; the loss.
   double train_step(const TensorMap &inputs);
   /// The optimizer's update from gradients computed elsewhere ("d_<param>",
