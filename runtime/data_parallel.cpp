@@ -42,15 +42,16 @@ double data_parallel_step(Session &session, Communicator &comm, const TensorMap 
   int64_t shard_rows = rows.end - rows.begin;
   if (global_rows <= 0 || rows.begin < 0 || shard_rows < 0 || rows.end > global_rows)
     throw Error(fmt::format("data-parallel step: rows [{}, {}) of a global batch of {}", rows.begin, rows.end, global_rows));
+  const std::vector<ParamDesc> &params = session.desc().params;
+  if (params.empty()) throw Error(fmt::format("data-parallel step: model '{}' has no params", session.desc().name));
   std::vector<std::string> names;
-  for (const std::string &p : session.param_names()) names.push_back("d_" + p);
-  if (names.empty()) throw Error(fmt::format("data-parallel step: model '{}' has no params", session.desc().name));
+  for (const ParamDesc &p : params) names.push_back("d_" + p.name);
   TensorMap grads;
   if (shard_rows > 0) {
     grads = session.grad(shard, rows.begin);
   } else { // no rows here: zeros (tensors start zeroed), so the sum is the other processes'
-    for (const std::string &p : session.param_names()) grads.emplace("d_" + p, Tensor(session.param(p).dtype(), session.param(p).shape()));
-    grads.emplace("loss", Tensor(grads.at(names.front()).dtype(), {}));
+    for (const ParamDesc &p : params) grads.emplace("d_" + p.name, Tensor(p.dtype, p.shape));
+    grads.emplace("loss", Tensor(params.front().dtype, {}));
   }
   double weight = static_cast<double>(shard_rows) / static_cast<double>(global_rows);
   double loss = grads.at("loss").dtype() == DType::F64 ? combine<double>(grads, names, comm, weight)
