@@ -27,10 +27,12 @@ void build_entry_points(ir::Module &module, int opt_level, const PipelineOptions
   if (has_loss && module.optimizer && !module.find_function("train_step")) build_train_step(module);
   if (options.apply_update && module.optimizer && !module.find_function("apply_update")) build_apply_update(module);
   forward.remove_result("loss");
-  // Only train_step updates the running statistics (module state).
+  // Only train_step updates the running statistics (module state); grad
+  // returns the new ones when apply_update is built, so that grad then
+  // apply_update(gradients + statistics) is the step train_step takes.
   for (const ir::StateDecl &s : module.states)
     for (const char *fn : {"forward", "evaluate", "grad"})
-      if (ir::Function *f = module.find_function(fn)) f->remove_result(s.name);
+      if (ir::Function *f = module.find_function(fn); f && !(options.apply_update && f->name() == "grad")) f->remove_result(s.name);
   for (const auto &fn : module.functions()) fn->remove_unused(/*unused_inputs_too=*/true);
   const PassInfo *precision[] = {find_pass("bf16-products")};
   if (options.bf16 && !run_pipeline(module, precision, options, *trace, errors))

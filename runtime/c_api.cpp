@@ -4,6 +4,7 @@
 #include "nncc/nncc.h"
 
 #include "aot_model.h"
+#include "nncc/data_parallel.hpp"
 
 #include <functional>
 #include <cstring>
@@ -164,6 +165,24 @@ int64_t nncc_step(const nncc_session *s) { return s ? s->session.step() : 0; }
 
 int nncc_save(nncc_session *s, const char *path) { return guarded(s, [&] { s->session.save(path ? path : ""); }); }
 int nncc_load(nncc_session *s, const char *path) { return guarded(s, [&] { s->session.load(path ? path : ""); }); }
+
+int nncc_set_communicator(nncc_session *s, const nncc_communicator *comm) {
+  return guarded(s, [&] { s->session.set_communicator(comm ? communicator_of(*comm) : nullptr); });
+}
+
+void nncc_shard(int64_t rows, int rank, int size, int64_t *first, int64_t *count) {
+  Shard shard = rows >= 0 && size > 0 && rank >= 0 && rank < size ? shard_of(rows, rank, size) : Shard{};
+  if (first) *first = shard.begin;
+  if (count) *count = shard.end - shard.begin;
+}
+
+int nncc_check_sync(nncc_session *s) {
+  return guarded(s, [&] {
+    const std::shared_ptr<Communicator> &comm = s->session.communicator();
+    if (!comm) throw Error("nncc_check_sync: the session is not data-parallel (nncc_set_communicator)");
+    check_in_sync(s->session, *comm);
+  });
+}
 
 const char *nncc_last_error(const nncc_session *s) { return s ? s->error.c_str() : g_create_error.c_str(); }
 

@@ -38,17 +38,19 @@ std::optional<DType> parse_dtype(const std::string &s) {
 // refused instead of trained on. (Files from other tools have none.)
 constexpr const char *kChecksumKey = "nncc_data_crc32";
 
-std::string data_checksum(const char *data, size_t size) {
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  while (size > 0) { // crc32 takes a uInt length
-    auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    crc = ::crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
-    data += chunk, size -= chunk;
-  }
-  return fmt::format("{:08x}", crc);
-}
+std::string data_checksum(const char *data, size_t size) { return fmt::format("{:08x}", crc32(data, size)); }
 
 } // namespace
+
+uint32_t crc32(const void *bytes, size_t size, uint32_t crc) {
+  auto data = static_cast<const Bytef *>(bytes);
+  while (size > 0) { // zlib's crc32 takes a uInt length
+    auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = static_cast<uint32_t>(::crc32(crc, data, chunk));
+    data += chunk, size -= chunk;
+  }
+  return crc;
+}
 
 void write_safetensors(const std::string &path, const Checkpoint &checkpoint) {
   std::string data;

@@ -5,6 +5,7 @@
 #pragma once
 #include "nncc/nncc.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -14,6 +15,9 @@ struct Checkpoint {
   std::map<std::string, std::string> metadata;
   TensorMap tensors;
 };
+
+/// zlib's CRC-32 of `size` bytes, continuing from `crc` (0 to start).
+uint32_t crc32(const void *bytes, size_t size, uint32_t crc = 0);
 
 /// Writes atomically: a temporary file in the same directory, synced, then
 /// renamed, so a crash never leaves a truncated checkpoint. The metadata

@@ -1,6 +1,10 @@
 #include "nncc/data_parallel.hpp"
 
+#include "checkpoint.h"
+
+#include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <vector>
 
 namespace nncc {
@@ -13,27 +17,61 @@ Shard shard_of(int64_t rows, int rank, int size) {
 
 namespace {
 
-/// Every gradient and the loss in one buffer, scaled by `weight` (the
-/// shard's share of the global batch), summed across processes, and
-/// written back: one collective per step.
+/// What one collective brings back: the global batch's loss, and how many
+/// processes failed this step.
+struct Combined {
+  double loss = 0;
+  int failures = 0;
+};
+
+/// Every gradient, the loss and a failure flag in one buffer, the first two
+/// scaled by `weight` (the shard's share of the global batch), summed
+/// across processes, and written back: one collective per step.
 template <typename T>
-double combine(TensorMap &grads, const std::vector<std::string> &names, Communicator &comm, double weight) {
-  size_t total = 1;
-  for (const std::string &n : names) total += static_cast<size_t>(grads.at(n).numel());
-  std::vector<T> fused;
-  fused.reserve(total);
+Combined combine(TensorMap &grads, const std::vector<std::string> &names, Communicator &comm, double weight, bool failed) {
+  std::vector<Tensor *> tensors;
+  size_t total = 2;
   for (const std::string &n : names) {
-    const T *g = grads.at(n).data<T>();
-    for (int64_t i = 0; i < grads.at(n).numel(); ++i) fused.push_back(static_cast<T>(weight * g[i]));
+    tensors.push_back(&grads.at(n));
+    total += static_cast<size_t>(tensors.back()->numel());
   }
-  fused.push_back(static_cast<T>(weight * grads.at("loss").item()));
+  std::vector<T> fused(total);
+  T *at = fused.data();
+  for (Tensor *t : tensors)
+    at = std::transform(t->data<T>(), t->data<T>() + t->numel(), at, [weight](T g) { return static_cast<T>(weight * g); });
+  at[0] = static_cast<T>(weight * grads.at("loss").item());
+  at[1] = failed ? T(1) : T(0);
   comm.sum(fused.data(), fused.size());
-  size_t at = 0;
-  for (const std::string &n : names) {
-    T *g = grads.at(n).data<T>();
-    for (int64_t i = 0; i < grads.at(n).numel(); ++i) g[i] = fused[at++];
+  const T *from = fused.data();
+  for (Tensor *t : tensors) {
+    std::copy_n(from, t->numel(), t->data<T>());
+    from += t->numel();
   }
-  return static_cast<double>(fused.back());
+  return {static_cast<double>(from[0]), static_cast<int>(from[1])};
+}
+
+/// grad's results as zeros (tensors start zeroed): what a process with no
+/// rows, or whose grad failed, adds to the sum.
+TensorMap zero_results(const FunctionDesc &grad) {
+  TensorMap results;
+  for (const TensorDesc &r : grad.results) {
+    std::vector<int64_t> shape;
+    for (const DimDesc &d : r.shape) shape.push_back(d.size); // grad's results have static shapes
+    results.emplace(r.name, Tensor(r.dtype, shape));
+  }
+  return results;
+}
+
+/// The rows of `shard`: the first dimension of grad's first batch-first input.
+int64_t rows_of(const FunctionDesc &grad, const TensorMap &shard) {
+  for (const ArgDesc &a : grad.args) {
+    if (a.kind != ArgKind::Input || a.shape.empty() || !a.shape.front().is_symbolic()) continue;
+    auto it = shard.find(a.name);
+    if (it == shard.end() || it->second.shape().empty())
+      throw Error(fmt::format("data-parallel train_step: missing input '{}' (this process's rows, possibly none)", a.name));
+    return it->second.shape().front();
+  }
+  throw Error("data-parallel train_step: the model has no input whose first dimension is the batch");
 }
 
 } // namespace
@@ -42,23 +80,98 @@ double data_parallel_step(Session &session, Communicator &comm, const TensorMap 
   int64_t shard_rows = rows.end - rows.begin;
   if (global_rows <= 0 || rows.begin < 0 || shard_rows < 0 || rows.end > global_rows)
     throw Error(fmt::format("data-parallel step: rows [{}, {}) of a global batch of {}", rows.begin, rows.end, global_rows));
-  const std::vector<ParamDesc> &params = session.desc().params;
-  if (params.empty()) throw Error(fmt::format("data-parallel step: model '{}' has no params", session.desc().name));
+  const ModelDesc &desc = session.desc();
+  const FunctionDesc *grad = desc.function("grad");
+  if (desc.params.empty() || !grad) throw Error(fmt::format("data-parallel step: model '{}' has no params or no loss", desc.name));
   std::vector<std::string> names;
-  for (const ParamDesc &p : params) names.push_back("d_" + p.name);
-  TensorMap grads;
+  for (const ParamDesc &p : desc.params) names.push_back("d_" + p.name);
+  // A process whose grad fails still joins the collective (with zeros and
+  // its failure flag), so no process waits for it and none updates.
+  std::string failure;
+  TensorMap results;
   if (shard_rows > 0) {
-    grads = session.grad(shard, rows.begin);
-  } else { // no rows here: zeros (tensors start zeroed), so the sum is the other processes'
-    for (const ParamDesc &p : params) grads.emplace("d_" + p.name, Tensor(p.dtype, p.shape));
-    grads.emplace("loss", Tensor(params.front().dtype, {}));
+    try {
+      results = session.grad(shard, rows.begin);
+    } catch (const Error &e) {
+      failure = e.what();
+    }
   }
+  if (shard_rows == 0 || !failure.empty()) results = zero_results(*grad);
   double weight = static_cast<double>(shard_rows) / static_cast<double>(global_rows);
-  double loss = grads.at("loss").dtype() == DType::F64 ? combine<double>(grads, names, comm, weight)
-                                                        : combine<float>(grads, names, comm, weight);
-  grads.erase("loss");
-  session.apply_update(grads);
-  return loss;
+  bool failed = !failure.empty();
+  Combined combined = results.at("loss").dtype() == DType::F64 ? combine<double>(results, names, comm, weight, failed)
+                                                                : combine<float>(results, names, comm, weight, failed);
+  if (failed) throw Error(failure);
+  if (combined.failures > 0)
+    throw PeerFailure(fmt::format("data-parallel train_step: {} other process(es) failed this step, so no process takes it", combined.failures));
+  results.erase("loss");
+  // Batch norm's running statistics are those of rank 0's shard, the same
+  // on every process (PyTorch DDP's broadcast_buffers; rank 0 always has
+  // rows). The statistics used inside the step are each shard's own.
+  for (auto &[name, t] : results)
+    if (std::find(names.begin(), names.end(), name) == names.end()) comm.broadcast(t.raw(), t.nbytes(), 0);
+  session.apply_update(results);
+  return combined.loss;
+}
+
+double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard) {
+  const FunctionDesc *grad = session.desc().function("grad");
+  if (!grad) throw Error(fmt::format("data-parallel train_step: model '{}' has no loss", session.desc().name));
+  // Every process's row count in its own slot, summed, places its rows; the
+  // last slot counts the processes whose inputs have no rows to count.
+  int64_t rows = 0;
+  std::string failure;
+  try {
+    rows = rows_of(*grad, shard);
+  } catch (const Error &e) {
+    failure = e.what();
+  }
+  auto size = static_cast<size_t>(comm.size());
+  std::vector<double> counts(size + 1, 0.0);
+  counts[failure.empty() ? static_cast<size_t>(comm.rank()) : size] = failure.empty() ? static_cast<double>(rows) : 1.0;
+  comm.sum(counts.data(), counts.size());
+  if (!failure.empty()) throw Error(failure);
+  if (counts[size] > 0) throw PeerFailure(fmt::format("data-parallel train_step: {:g} other process(es) failed this step, so no process takes it", counts[size]));
+  int64_t first = 0, global = 0;
+  for (size_t r = 0; r < size; ++r) {
+    if (r < static_cast<size_t>(comm.rank())) first += static_cast<int64_t>(counts[r]);
+    global += static_cast<int64_t>(counts[r]);
+  }
+  if (global == 0) throw Error("data-parallel train_step: no process has rows in this batch");
+  return data_parallel_step(session, comm, shard, {first, first + rows}, global);
+}
+
+void broadcast_state(Session &session, Communicator &comm) {
+  TensorMap state = session.state();
+  for (auto &[name, t] : state) comm.broadcast(t.raw(), t.nbytes(), 0);
+  double lr = session.lr();
+  comm.broadcast(&lr, sizeof lr, 0);
+  session.set_state(std::move(state));
+  session.set_lr(lr);
+}
+
+uint32_t check_in_sync(const Session &session, Communicator &comm) {
+  uint32_t crc = 0;
+  for (const auto &[name, t] : session.state()) {
+    crc = runtime::crc32(name.data(), name.size(), crc);
+    crc = runtime::crc32(t.raw(), t.nbytes(), crc);
+  }
+  int64_t step = session.step();
+  crc = runtime::crc32(&step, sizeof step, crc);
+  uint32_t rank0 = crc;
+  comm.broadcast(&rank0, sizeof rank0, 0);
+  // Every process learns which ones differ: a 1 in its own slot, summed.
+  std::vector<double> differs(static_cast<size_t>(comm.size()), 0.0);
+  differs[static_cast<size_t>(comm.rank())] = crc != rank0 ? 1 : 0;
+  comm.sum(differs.data(), differs.size());
+  std::vector<int> ranks;
+  for (size_t r = 0; r < differs.size(); ++r)
+    if (differs[r] != 0) ranks.push_back(static_cast<int>(r));
+  if (!ranks.empty())
+    throw Error(fmt::format("after train step {} the params or optimizer state of process{} {} differ from process 0's: "
+                            "the processes are out of sync",
+                            step, ranks.size() > 1 ? "es" : "", fmt::join(ranks, ", ")));
+  return crc;
 }
 
 } // namespace nncc

@@ -7,6 +7,7 @@
 
 #include "call_context.h"
 #include "checkpoint.h"
+#include "nncc/data_parallel.hpp"
 #include "nncc/init.h"
 
 #include <charconv>
@@ -223,6 +224,27 @@ struct Session::Impl {
     return out;
   }
 
+  /// Throws Error unless `tensors` are exactly the tensors of Session::state()
+  /// with their dtypes and shapes (`source` names where they come from).
+  void check_state(const TensorMap &tensors, const std::string &source) const {
+    std::map<std::string, const Tensor *> expected; // in name order, as state() lists them
+    for (const auto &[name, o] : params) expected.emplace(name, &o.current);
+    for (const auto &[name, o] : states)
+      if (name != "lr" && name != "step") expected.emplace(name, &o.current);
+    for (const auto &[name, t] : expected) {
+      auto it = tensors.find(name);
+      if (it == tensors.end()) throw Error(fmt::format("{} has no tensor '{}' that model '{}' needs", source, name, desc().name));
+      if (it->second.dtype() != t->dtype() || it->second.shape() != t->shape())
+        throw Error(fmt::format("{}: tensor '{}' is {} but model '{}' has {}", source, name, it->second.type_str(), desc().name, t->type_str()));
+    }
+    for (const auto &[name, t] : tensors)
+      if (!expected.count(name)) throw Error(fmt::format("{} has tensor '{}', which model '{}' does not have", source, name, desc().name));
+  }
+
+  void commit_state(TensorMap tensors) {
+    for (auto &[name, t] : tensors) (params.count(name) ? params : states).at(name).current = std::move(t);
+  }
+
   Owned &state(const std::string &name) {
     auto it = states.find(name);
     if (it == states.end()) throw Error(fmt::format("model '{}' has no optimizer state '{}'", desc().name, name));
@@ -237,7 +259,9 @@ void Model::prepare(const std::string &name) const {
 }
 
 Session::Session(std::shared_ptr<const LoadedModel> model, SessionOptions options)
-    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {
+  if (impl_->options.communicator) set_communicator(impl_->options.communicator);
+}
 Session::~Session() = default;
 Session::Session(Session &&) noexcept = default;
 Session &Session::operator=(Session &&) noexcept = default;
@@ -258,12 +282,42 @@ TensorMap Session::grad(const TensorMap &inputs, int64_t first_row) {
 }
 
 double Session::train_step(const TensorMap &inputs) {
+  if (impl_->options.communicator) return data_parallel_step(*this, *impl_->options.communicator, inputs);
   return impl_->update(impl_->function("train_step", "it has no optimizer"), inputs).at("loss").item();
 }
 
 void Session::apply_update(const TensorMap &grads) {
-  impl_->update(impl_->function("apply_update", "it was not compiled with CompilerOptions::apply_update"), grads);
+  const FunctionDesc &f = impl_->function("apply_update", "it was not compiled with CompilerOptions::apply_update");
+  // Running statistics among the gradients (grad returns them for batch
+  // norm) are committed with the update, and only when it succeeds.
+  TensorMap gradients;
+  std::vector<std::pair<Owned *, const Tensor *>> statistics;
+  const FunctionDesc *g = desc().function("grad");
+  for (const auto &[name, t] : grads) {
+    bool statistic = g && impl_->states.count(name) &&
+                     std::any_of(g->results.begin(), g->results.end(), [&](const TensorDesc &r) { return r.name == name; });
+    if (!statistic) {
+      gradients.emplace(name, t);
+      continue;
+    }
+    Owned &o = impl_->states.at(name);
+    if (t.dtype() != o.current.dtype() || t.shape() != o.current.shape())
+      throw Error(fmt::format("apply_update: running statistic '{}' is {}, but the model has {}", name, t.type_str(), o.current.type_str()));
+    statistics.emplace_back(&o, &t);
+  }
+  impl_->update(f, gradients);
+  for (auto [o, t] : statistics) o->current = *t;
 }
+
+void Session::set_communicator(std::shared_ptr<Communicator> comm) {
+  if (comm) {
+    impl_->function("apply_update", "a data-parallel session needs it: compile with CompilerOptions::apply_update or nncc compile --data-parallel");
+    broadcast_state(*this, *comm);
+  }
+  impl_->options.communicator = std::move(comm);
+}
+
+const std::shared_ptr<Communicator> &Session::communicator() const { return impl_->options.communicator; }
 
 void Session::set_lr(double lr) { fill_all(impl_->state("lr").current, lr); }
 double Session::lr() const { return impl_->state("lr").current.item(); }
@@ -301,6 +355,11 @@ TensorMap Session::state() const {
   return all;
 }
 
+void Session::set_state(TensorMap tensors) {
+  impl_->check_state(tensors, "set_state");
+  impl_->commit_state(std::move(tensors));
+}
+
 void Session::save(const std::string &path, const std::map<std::string, std::string> &extra) const {
   runtime::Checkpoint cp;
   cp.tensors = state();
@@ -314,17 +373,7 @@ void Session::save(const std::string &path, const std::map<std::string, std::str
 
 std::map<std::string, std::string> Session::load(const std::string &path) {
   runtime::Checkpoint cp = runtime::read_safetensors(path);
-  TensorMap expected = state();
-  for (const auto &[name, t] : expected) {
-    auto it = cp.tensors.find(name);
-    if (it == cp.tensors.end())
-      throw Error(fmt::format("checkpoint '{}' has no tensor '{}' that model '{}' needs", path, name, desc().name));
-    if (it->second.dtype() != t.dtype() || it->second.shape() != t.shape())
-      throw Error(fmt::format("checkpoint '{}': tensor '{}' is {} but model '{}' has {}", path, name, it->second.type_str(),
-                              desc().name, t.type_str()));
-  }
-  for (const auto &[name, t] : cp.tensors)
-    if (!expected.count(name)) throw Error(fmt::format("checkpoint '{}' has tensor '{}', which model '{}' does not have", path, name, desc().name));
+  impl_->check_state(cp.tensors, fmt::format("checkpoint '{}'", path));
   int64_t steps = 0;
   double lr = 0;
   auto number = [&](const char *key, auto &value) { // the whole text, not a prefix ("12abc" is no step)
@@ -339,7 +388,7 @@ std::map<std::string, std::string> Session::load(const std::string &path) {
   number("lr", lr);
   if (steps < 0) throw Error(fmt::format("checkpoint '{}': metadata 'step' is {}, a negative step count", path, steps));
   // Everything checked: commit.
-  for (auto &[name, t] : cp.tensors) (impl_->params.count(name) ? impl_->params : impl_->states).at(name).current = std::move(t);
+  impl_->commit_state(std::move(cp.tensors));
   impl_->steps = steps;
   if (cp.metadata.count("lr") && impl_->states.count("lr")) set_lr(lr);
   return cp.metadata;

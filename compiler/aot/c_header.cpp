@@ -196,6 +196,7 @@ std::string c_header(const ir::Module &module, const ModelDesc &desc) {
   w.line("static inline {0}_session *{0}_create(uint64_t seed) {{ return ({0}_session *)nncc_session_create({0}_model(), seed, 0); }}", n);
   w.line("static inline void {0}_destroy({0}_session *s) {{ nncc_session_destroy((nncc_session *)s); }}", n);
   for (const FunctionDesc &f : desc.functions) {
+    if (f.name == "apply_update") continue; // train_step runs it in a data-parallel session (nncc_set_communicator)
     w.line("");
     w.entry_wrapper(f, float_type);
   }

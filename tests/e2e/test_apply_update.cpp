@@ -47,8 +47,10 @@ double max_relative_difference(const Tensor &a, const Tensor &b) {
 } // namespace
 
 TEST_CASE("grad then apply_update takes the step train_step takes", "[apply_update]") {
-  // SGD; SGD with momentum; AdamW with weight decay, clipping and dropout; Adam with dropout (spirals).
-  auto file = GENERATE(as<std::string>{}, "xor.nn", "tutorial/06_momentum.nn", "regularized.nn", "../tests/lit/cli/Inputs/spirals.nn");
+  // SGD; SGD with momentum; AdamW with weight decay, clipping and dropout; Adam with dropout (spirals);
+  // batch norm, whose running statistics grad returns and apply_update commits.
+  auto file = GENERATE(as<std::string>{}, "xor.nn", "tutorial/06_momentum.nn", "regularized.nn", "../tests/lit/cli/Inputs/spirals.nn",
+                  "../tests/lit/dump/Inputs/tiny_bn.nn");
   INFO(file);
   Compiler cc({.apply_update = true});
   Model model = cc.compile_file(kExamples + "/" + file);

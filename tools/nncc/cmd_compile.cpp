@@ -1,5 +1,5 @@
 // nncc compile FILE.nn [-o libNAME.so] [--header NAME.h] [-O0..-O3]
-//   [--emit=so|obj|llvm] [--target-cpu=native|x86-64-v3|...]
+//   [--emit=so|obj|llvm] [--target-cpu=native|x86-64-v3|...] [--data-parallel]
 // Ahead-of-time compilation: a shared library with the model's entry points
 // and the nncc runtime inside (it needs oneDNN, not LLVM), and a C header.
 #include "compiler/aot/aot.h"
@@ -16,6 +16,7 @@ struct CompileOptions {
   std::string path, output, header, emit = "so", cpu = "native";
   CodeOptions code;
   int opt_level = 2;
+  bool data_parallel = false;
 };
 
 int run_compile(const CompileOptions &opt) {
@@ -23,7 +24,9 @@ int run_compile(const CompileOptions &opt) {
   compile_file(opt.path, file);
   if (!file.result.module) return kUserError;
   ir::Module &module = *file.result.module;
-  compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
+  compiler::PipelineOptions pipeline = opt.code.pipeline();
+  pipeline.apply_update = opt.data_parallel;
+  compiler::build_entry_points(module, opt.opt_level, pipeline);
   aot::Options o{{.cpu = opt.cpu, .opt_level = opt.opt_level},
                  opt.emit == "so" ? aot::Emit::SharedLibrary : opt.emit == "obj" ? aot::Emit::Object : aot::Emit::Llvm, opt.output};
   if (o.output.empty())
@@ -50,6 +53,8 @@ void add_compile_command(CLI::App &app, int &status) {
   cmd->add_option("--emit", opt->emit, "so: shared library; obj: object file; llvm: LLVM IR text")
       ->capture_default_str()->check(CLI::IsMember({"so", "obj", "llvm"}));
   add_code_options(*cmd, opt->code);
+  cmd->add_flag("--data-parallel", opt->data_parallel,
+                "also build apply_update, so that a host can train data-parallel (nncc_set_communicator, nncc/nncc_mpi.h)");
   cmd->add_option("--target-cpu", opt->cpu, "native (this host: same code as the JIT) or an LLVM CPU name such as x86-64-v3")
       ->capture_default_str();
   cmd->callback([opt, &status] { status = run_compile(*opt); });

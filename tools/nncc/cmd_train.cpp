@@ -1,7 +1,7 @@
 // nncc train FILE.nn --data SPEC [--test SPEC | --val-split F] [--patience K]
 //   [--epochs E] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
 //   [--threads T] [--precision f32|bf16] [--check-nan] [--save CKPT] [--resume CKPT]
-//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD]
+//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD] [--check-sync N]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
 // last partial batch included, a progress bar on a terminal, one line per
 // epoch with train loss and (with test data) test loss and accuracy.
@@ -93,6 +93,7 @@ struct Options {
   DataOptions data;
   std::string path, test_data, save, resume, log, plot;
   int epochs = 1, threads = 0, patience = 0;
+  int64_t check_sync = 0; // data-parallel runs: compare the processes' state every this many steps (0: at the end only)
   double val_split = 0;
   int64_t batch = 64;
   uint64_t seed = 0;
@@ -142,8 +143,9 @@ private:
   Clock::time_point epoch_start_, last_draw_;
 };
 
-/// The session of a run: a new one, or the checkpoint's with --resume.
-Session open_session(Model &model, Options &opt, Position &at) {
+/// The session of a run: a new one, or the checkpoint's with --resume; in
+/// a data-parallel run every process then takes process 0's state.
+Session open_session(Model &model, Options &opt, Position &at, std::shared_ptr<Communicator> comm) {
   Session s = model.new_session({.seed = opt.seed, .threads = opt.threads});
   if (uint64_t seed = opt.seed; !opt.resume.empty()) {
     at = resume(s, opt);
@@ -158,6 +160,7 @@ Session open_session(Model &model, Options &opt, Position &at) {
   // A resumed schedule goes on from the base it started with, not from the
   // decayed lr the checkpoint holds.
   at.base_lr = opt.lr > 0 ? opt.lr : at.base_lr > 0 ? at.base_lr : s.lr();
+  s.set_communicator(std::move(comm));
   return s;
 }
 
@@ -177,9 +180,9 @@ std::ofstream open_log(const Options &opt, bool writer) {
 /// where training stands.
 class TrainingRun {
 public:
-  TrainingRun(ir::Module &module, Options &opt)
-      : comm_(rank_zero_prints(launched_communicator())), opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt, comm_ != nullptr)),
-        binding_(model_.desc(), data_.train, opt.data.overrides()), session_(open_session(model_, opt, at_)), scores_(class_scores(model_.desc())),
+  TrainingRun(ir::Module &module, Options &opt, std::shared_ptr<Communicator> comm)
+      : comm_(rank_zero_prints(std::move(comm))), opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt, comm_ != nullptr)),
+        binding_(model_.desc(), data_.train, opt.data.overrides()), session_(open_session(model_, opt, at_, comm_)), scores_(class_scores(model_.desc())),
         log_(open_log(opt, !comm_ || comm_->rank() == 0)),
         curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
     if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
@@ -243,10 +246,6 @@ private:
   /// Data-parallel runs compile apply_update too (grad, the gradients summed
   /// across processes, then the update).
   static Model compile(ir::Module &module, const Options &opt, bool data_parallel) {
-    if (data_parallel && !module.states.empty())
-      throw Error(fmt::format("model '{}' keeps running statistics ({}), which data-parallel training does not update yet: "
-                              "train it in one process",
-                              module.name, module.states.front().name));
     compiler::PipelineOptions pipeline = opt.code.pipeline();
     pipeline.apply_update = data_parallel;
     compiler::build_entry_points(module, 2, pipeline);
@@ -264,6 +263,9 @@ private:
       double loss = 0;
       try {
         loss = train_step(std::span<const int64_t>(order).subspan(static_cast<size_t>(from), static_cast<size_t>(n)));
+      } catch (const PeerFailure &) { // another process's batch failed: it says why
+        bar_.clear();
+        throw;
       } catch (const Error &e) { // --check-nan's report, or a problem with the batch
         bar_.clear();
         throw Error(fmt::format("{}\ntraining stops at step {}/{} of epoch {} and saves nothing (a checkpoint already on disk is left as it was)",
@@ -278,6 +280,7 @@ private:
       }
       at_.loss_sum += loss * static_cast<double>(n);
       at_.steps_done = step + 1;
+      if (comm_ && opt_.check_sync > 0 && session_.step() % opt_.check_sync == 0) check_in_sync(session_, *comm_);
       curves_.step_loss.push_back(loss);
       bar_.draw(epoch, opt_.epochs, step, steps_, loss, from + n, data_.train.rows - from - n);
       if (InterruptGuard::requested()) {
@@ -341,7 +344,11 @@ private:
 
   /// --plot and --save (a checkpoint also after Ctrl-C).
   void write_results(bool stopped) {
-    if (comm_ && comm_->rank() != 0) return; // rank 0 writes for all
+    if (comm_) { // what rank 0 saves is every process's state
+      uint32_t crc = check_in_sync(session_, *comm_);
+      fmt::print("in sync: the {} processes hold the same params and optimizer state (CRC-32 {:08x})\n", comm_->size(), crc);
+      if (comm_->rank() != 0) return; // rank 0 writes for all
+    }
     if (!opt_.plot.empty()) {
       if (!write_output(opt_.plot, training_svg(curves_))) throw Error(fmt::format("cannot write '{}'", opt_.plot));
       fmt::print("plot {}\n", opt_.plot);
@@ -401,6 +408,10 @@ void add_train_command(CLI::App &app, int &status) {
   cmd->add_option("--resume", opt->resume, "continue from a checkpoint written by nncc train --save");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV (appended to when resuming)");
   cmd->add_option("--plot", opt->plot, "write the loss and accuracy curves as an SVG image");
+  cmd->add_option("--check-sync", opt->check_sync,
+                  "data-parallel runs (mpirun): check every this many steps that all processes hold the same params and "
+                  "optimizer state (a CRC-32 of each; always at the end)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([opt, batch, seed, schedule, &status] {
     opt->seed_given = seed->count() > 0;
     opt->batch_given = batch->count() > 0;
@@ -411,7 +422,19 @@ void add_train_command(CLI::App &app, int &status) {
       status = kUserError;
       return;
     }
-    status = TrainingRun(*trainable, *opt).run(); // an Error: main prints it, exit 1
+    std::shared_ptr<Communicator> comm = launched_communicator();
+    try {
+      status = TrainingRun(*trainable, *opt, comm).run(); // an Error: main prints it, exit 1
+    } catch (const PeerFailure &) {
+      throw; // the failing process ends the run
+    } catch (const Error &e) {
+      if (!comm) throw;
+      // The other processes may be waiting for this one: say why, then end them all.
+      fmt::print(stderr, "nncc train: error: process {} of {}: {}\nnncc train: stopping every process (MPI_Abort)\n", comm->rank(),
+                 comm->size(), e.what());
+      std::fflush(stderr);
+      comm->abort(kUserError);
+    }
   });
 }
 

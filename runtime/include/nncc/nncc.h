@@ -16,6 +16,7 @@
 #ifndef NNCC_NNCC_H
 #define NNCC_NNCC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -81,6 +82,43 @@ NNCC_EXPORT int nncc_load(nncc_session *s, const char *path);
 /* Why the last failed call on `s` failed ("" if none); with s == NULL, why
  * the calling thread's last nncc_session_create failed. */
 NNCC_EXPORT const char *nncc_last_error(const nncc_session *s);
+
+/* Data-parallel training (PyTorch's DDP; docs/distributed.md) over the
+ * host's means of communication: every process holds the same params, runs
+ * train_step on its rows of each global batch, and the gradients are summed
+ * between the processes through these functions, so params stay identical.
+ * An AOT library never links MPI: nncc/nncc_mpi.h fills this in for an MPI
+ * communicator. Each function returns 0 on success, else non-zero with a
+ * message in `error` (`error_size` bytes). `sum_*` must leave the very same
+ * bits on every process (e.g. a reduction to one process and a broadcast). */
+typedef struct nncc_communicator {
+  void *context; /* passed to each function; owned by the host */
+  int rank, size;
+  int (*sum_f32)(void *context, float *data, int64_t count, char *error, size_t error_size);
+  int (*sum_f64)(void *context, double *data, int64_t count, char *error, size_t error_size);
+  int (*broadcast)(void *context, void *data, int64_t bytes, int root, char *error, size_t error_size);
+  /* Ends every process with `status` (NULL: this process exits). */
+  void (*abort)(void *context, int status);
+  /* A collective that waits longer than this for the other processes (one
+   * hangs or was stopped) makes this process say so on stderr and exit
+   * with status 1, so a job cannot hang for ever; 0: no limit. */
+  double timeout_seconds;
+} nncc_communicator;
+
+/* Makes the session data-parallel over `comm` (copied; its context must
+ * outlive the session), or one process again with NULL. Every process calls
+ * it (a collective): each takes process 0's params, optimizer state and lr.
+ * Then nncc_train_step takes this process's rows of the global batch (any
+ * count, even 0; nncc_shard gives an even split) and updates with the whole
+ * batch's mean gradient; `loss` is the global batch's. Needs a library
+ * built with `nncc compile --data-parallel`. */
+NNCC_EXPORT int nncc_set_communicator(nncc_session *s, const nncc_communicator *comm);
+/* The rows [*first, *first + *count) of a global batch of `rows` that
+ * process `rank` of `size` takes: contiguous, as even as possible. */
+NNCC_EXPORT void nncc_shard(int64_t rows, int rank, int size, int64_t *first, int64_t *count);
+/* 0 when every process's params, optimizer state and step are bit for bit
+ * process 0's (a collective); else NNCC_ERROR naming those that differ. */
+NNCC_EXPORT int nncc_check_sync(nncc_session *s);
 
 /* Every AOT library defines this: its model (for dlopen/ctypes hosts that do
  * not know the model's name). */

@@ -37,9 +37,13 @@ struct LoadedModel {
   virtual ~LoadedModel() = default;
 };
 
+class Communicator;
+
 struct SessionOptions {
   uint64_t seed = 0;
   int threads = 0; // oneDNN threads; 0: all cores
+  /// Data-parallel training (see Session::set_communicator); null: one process.
+  std::shared_ptr<Communicator> communicator;
 };
 
 class Session {
@@ -53,16 +57,30 @@ public:
   TensorMap forward(const TensorMap &inputs);
   /// Inference mode, the outputs and "loss" (test loss and accuracy).
   TensorMap evaluate(const TensorMap &inputs);
-  /// Training-mode forward + backward without update: "loss" and "d_<param>".
+  /// Training-mode forward + backward without update: "loss" and "d_<param>"
+  /// (with CompilerOptions::apply_update also batch norm's new running
+  /// statistics, for apply_update to commit).
   /// `first_row`: where these rows start in a larger batch that several
   /// processes share (data-parallel training); dropout then draws those
   /// rows' masks, so the shards together draw the whole batch's.
   TensorMap grad(const TensorMap &inputs, int64_t first_row = 0);
   /// Forward + backward + optimizer update as one compiled call; the loss.
+  /// In a data-parallel session: this process's rows of the global batch
+  /// (any count, even 0), and the global batch's mean loss.
   double train_step(const TensorMap &inputs);
+  /// Makes train_step data-parallel over `comm` (PyTorch's DDP), or one
+  /// process again with null. A collective: every process calls it, and
+  /// each takes process 0's params, optimizer state and lr. The global
+  /// batch of a step is every process's rows in rank order; the gradients
+  /// are summed in one buffer, and every process applies the same update.
+  /// Needs a model compiled with CompilerOptions::apply_update.
+  void set_communicator(std::shared_ptr<Communicator> comm);
+  const std::shared_ptr<Communicator> &communicator() const;
   /// The optimizer's update from gradients computed elsewhere ("d_<param>",
   /// as grad returns them — e.g. averaged over data-parallel processes):
   /// the step train_step takes from its own gradients, and it counts as one.
+  /// The new running statistics of batch norm, which grad returns by name
+  /// ("h1.running_mean"), may come along: they are committed with the update.
   /// Needs a model compiled with CompilerOptions::apply_update.
   void apply_update(const TensorMap &grads);
 
@@ -78,6 +96,9 @@ public:
   void set_param(const std::string &name, const Tensor &value);
   /// Params, optimizer state and running statistics by name (what a checkpoint holds).
   TensorMap state() const;
+  /// Replaces all of state() (every tensor of it, checked before anything
+  /// changes), as load does from a checkpoint.
+  void set_state(TensorMap tensors);
 
   /// Safetensors checkpoint: params, optimizer state and metadata (model,
   /// signature, step, lr, plus `extra`, e.g. a trainer's epoch) (SPEC §6).

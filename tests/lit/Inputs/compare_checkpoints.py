@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Compares the f32/f64 tensors of two safetensors checkpoints: each must
-agree within a relative tolerance (max |a - b| over max |b| per tensor).
-usage: compare_checkpoints.py A B [--rtol X]; exit 1 and the worst tensor
-when they do not."""
+agree within a relative tolerance, per tensor max |a - b| over max |b|
+(--metric max, the default) or ||a - b|| over ||b|| in the L2 norm
+(--metric norm). usage: compare_checkpoints.py A B [--rtol X] [--metric
+max|norm]; exit 1 and the worst tensor when they do not."""
 import argparse
 import json
+import math
 import struct
 import sys
 
@@ -30,11 +32,20 @@ ap = argparse.ArgumentParser()
 ap.add_argument("a")
 ap.add_argument("b")
 ap.add_argument("--rtol", type=float, default=1e-5)
+ap.add_argument("--metric", choices=["max", "norm"], default="max")
 args = ap.parse_args()
 a, b = tensors(args.a), tensors(args.b)
 if a.keys() != b.keys():
     sys.exit(f"different tensors: {sorted(a)} vs {sorted(b)}")
-worst = max((max(abs(x - y) for x, y in zip(a[k], b[k])) / max(max(abs(y) for y in b[k]), 1e-30), k) for k in a)
+
+
+def difference(x, y):
+    if args.metric == "max":
+        return max(abs(p - q) for p, q in zip(x, y)) / max(max(abs(q) for q in y), 1e-30)
+    return math.sqrt(sum((p - q) ** 2 for p, q in zip(x, y))) / max(math.sqrt(sum(q * q for q in y)), 1e-30)
+
+
+worst = max((difference(a[k], b[k]), k) for k in a)
 if worst[0] > args.rtol:
     sys.exit(f"tensor {worst[1]} differs by {worst[0]:.3g} relative (tolerance {args.rtol:g})")
-print(f"{len(a)} tensors agree within {args.rtol:g}")
+print(f"{len(a)} tensors agree within {args.rtol:g}" + (" in norm" if args.metric == "norm" else ""))
