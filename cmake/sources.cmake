@@ -27,7 +27,7 @@ set(NNCC_JIT_SOURCES
 list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
-  runtime/npy.cpp runtime/memory.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/dnnl/image.cpp runtime/max_pool_blocked.cpp runtime/kernel_abi.cpp
+  runtime/npy.cpp runtime/memory.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/dnnl/image.cpp runtime/dnnl/bf16_support.cpp runtime/max_pool_blocked.cpp runtime/kernel_abi.cpp
   runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp runtime/data/idx_dataset.cpp
   runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp
   runtime/desc_json.cpp runtime/communicator.cpp runtime/data_parallel.cpp runtime/aot_model.cpp runtime/library.cpp runtime/c_api.cpp)

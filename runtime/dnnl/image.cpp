@@ -1,5 +1,6 @@
 #include "image.h"
 
+#include "bf16_support.h"
 #include "nncc/bf16.h"
 #include "nncc/image_loops.hpp"
 #include "post_ops.h"
@@ -223,9 +224,6 @@ std::unique_ptr<ImagePrimitives::Primitive> ImagePrimitives::create(const Key &k
   } catch (const dnnl::error &) {
     // No implementation for this geometry: the loops compute it, on NCHW only.
     if (s.layout) throw std::runtime_error("oneDNN has no implementation for this image op on channel-blocked images");
-    if (bf16_operands && dnnl::get_effective_cpu_isa() < dnnl::cpu_isa::avx512_core)
-      throw std::runtime_error("oneDNN has no bf16 convolution for this CPU (it needs AVX-512, and avx512_bf16 or AMX to be fast): "
-                               "use --precision f32");
     return nullptr;
   }
   return p;
@@ -267,10 +265,24 @@ int64_t weight_count(const nncc_conv_shape &s) { return s.o * (s.c / s.groups) *
 int64_t input_count(const nncc_conv_shape &s) { return s.n * s.c * s.h * s.w; }
 int64_t output_count(const nncc_conv_shape &s) { return s.n * s.o * s.oh * s.ow; }
 template <typename In> constexpr bool kBf16 = std::is_same_v<In, uint16_t>;
+
+/// Where oneDNN has no bf16 for this CPU (bf16_support.h): runs `f32_call`
+/// on the bf16 operands widened to f32, and returns true.
+template <typename In, typename Call> bool widened(const In *a, int64_t a_count, const In *b, int64_t b_count, Call &&f32_call) {
+  if constexpr (kBf16<In>) {
+    if (onednn_has_bf16()) return false;
+    std::vector<float> wide_a, wide_b;
+    f32_call(as_f32(a, a_count, wide_a), as_f32(b, b_count, wide_b));
+    return true;
+  }
+  return false;
+}
 } // namespace
 
 template <typename In>
 void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const In *x, const In *w, const float *bias, float *y, int activation) {
+  if (widened(x, input_count(s), w, weight_count(s), [&](const float *xs, const float *ws) { conv2d(site, s, xs, ws, bias, y, activation); }))
+    return;
   if (Primitive *p = primitive(site, {Call::Conv, numbers(s), bias != nullptr, activation, kBf16<In>})) {
     if (bias) return run(*p, {x, w, y, bias});
     return run(*p, {x, w, y});
@@ -282,6 +294,8 @@ void ImagePrimitives::conv2d(int site, const nncc_conv_shape &s, const In *x, co
 
 template <typename In>
 void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, const In *w, const In *dy, float *dx) {
+  if (widened(w, weight_count(s), dy, output_count(s), [&](const float *ws, const float *dys) { conv2d_grad_input(site, s, ws, dys, dx); }))
+    return;
   if (Primitive *p = primitive(site, {Call::ConvGradInput, numbers(s), false, 0, kBf16<In>}))
     return run(*p, {w, dy, dx});
   std::vector<float> ws, dys;
@@ -290,6 +304,8 @@ void ImagePrimitives::conv2d_grad_input(int site, const nncc_conv_shape &s, cons
 
 template <typename In>
 void ImagePrimitives::conv2d_grad_weight(int site, const nncc_conv_shape &s, const In *x, const In *dy, float *dw) {
+  if (widened(x, input_count(s), dy, output_count(s), [&](const float *xs, const float *dys) { conv2d_grad_weight(site, s, xs, dys, dw); }))
+    return;
   if (Primitive *p = primitive(site, {Call::ConvGradWeight, numbers(s), false, 0, kBf16<In>}))
     return run(*p, {x, dy, dw});
   std::vector<float> xs, dys;

@@ -1,5 +1,6 @@
 #include "matmul.h"
 
+#include "bf16_support.h"
 #include "nncc/bf16.h"
 #include "nncc/kernel_abi.h"
 #include "nncc/image_loops.hpp"
@@ -72,16 +73,7 @@ MatmulCache::Primitive &MatmulCache::primitive(const Key &key) {
   md bias_md = has_bias ? md({1, n}, f32, dims{n, 1}) : md();
   dnnl::primitive_attr attr = activation_attr(activation);
   auto p = std::make_unique<Primitive>();
-  dnnl::matmul::primitive_desc pd = [&] {
-    try {
-      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine_->engine);
-    } catch (const dnnl::error &e) {
-      if (bf16 && e.status == dnnl_unimplemented)
-        throw std::runtime_error("oneDNN has no bf16 matrix product for this CPU (it needs AVX-512, and "
-                                 "avx512_bf16 or AMX to be fast): use --precision f32");
-      throw;
-    }
-  }();
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, bias_md, c_md), attr, engine_->engine);
   p->matmul = dnnl::matmul(pd);
   p->a = dnnl::memory(a_md, engine_->engine, DNNL_MEMORY_NONE);
   p->b = dnnl::memory(b_md, engine_->engine, DNNL_MEMORY_NONE);
@@ -99,6 +91,15 @@ template <typename In>
 void MatmulCache::run(int site, int flags, const In *a, const In *b, float *c, int64_t m, int64_t k, int64_t n,
                       const float *bias, int activation) {
   if (m * k * n <= kSmallMatmul || k == 0) return matmul_loop(flags, a, b, c, m, k, n, bias, activation);
+  if constexpr (std::is_same_v<In, uint16_t>)
+    if (!onednn_has_bf16()) { // widened to f32: the same products (bf16_support.h)
+      auto widen_into = [](std::vector<float> &wide, const uint16_t *x, int64_t count) {
+        wide.resize(static_cast<size_t>(count));
+        std::transform(x, x + count, wide.begin(), [](uint16_t v) { return bf16::to_float(v); });
+        return wide.data();
+      };
+      return run(site, flags, widen_into(wide_a_, a, m * k), widen_into(wide_b_, b, k * n), c, m, k, n, bias, activation);
+    }
   Key key{m, k, n, flags, bias != nullptr, activation, std::is_same_v<In, uint16_t>};
   Site &s = sites_.at(static_cast<size_t>(site));
   if (s.key != key) s = {key, &primitive(key)};

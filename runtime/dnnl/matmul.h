@@ -17,9 +17,8 @@ public:
   explicit MatmulCache(int sites);
   ~MatmulCache();
   /// C = act(op(A) @ op(B) + bias); see nncc_rt_matmul_f32. `In` is float,
-  /// or uint16_t for bf16 operands (nncc/bf16.h). Throws dnnl::error, or
-  /// std::runtime_error naming the CPU's limits where oneDNN has no bf16
-  /// product for it.
+  /// or uint16_t for bf16 operands (nncc/bf16.h; widened to f32 where
+  /// oneDNN has no bf16 for the CPU, bf16_support.h). Throws dnnl::error.
   template <typename In>
   void run(int site, int flags, const In *a, const In *b, float *c, int64_t m, int64_t k, int64_t n, const float *bias,
            int activation);
@@ -38,6 +37,7 @@ private:
   std::unique_ptr<Engine> engine_;
   std::vector<Site> sites_;
   std::map<Key, std::unique_ptr<Primitive>> primitives_;
+  std::vector<float> wide_a_, wide_b_; // bf16 operands widened (CPUs without bf16)
 };
 
 /// The plain loop (row-major, op(A) via `flags`, then the epilogue), for

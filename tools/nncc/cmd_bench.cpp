@@ -83,6 +83,7 @@ int run_bench(const BenchOptions &opt) {
   ir::Module *trainable = compile_trainable(opt.path, file, "benchmark");
   if (!trainable) return kUserError;
   ir::Module &module = *trainable;
+  note_bf16_fallback(opt.code);
   compiler::build_entry_points(module, opt.opt_level, opt.code.pipeline());
   double flops = product_flops(*module.find_function("train_step"), opt.batch);
   Model model(jit::compile(module, {.cpu = "native", .opt_level = opt.opt_level}));

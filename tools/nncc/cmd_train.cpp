@@ -246,6 +246,7 @@ private:
   /// Data-parallel runs compile apply_update too (grad, the gradients summed
   /// across processes, then the update).
   static Model compile(ir::Module &module, const Options &opt, bool data_parallel) {
+    note_bf16_fallback(opt.code);
     compiler::PipelineOptions pipeline = opt.code.pipeline();
     pipeline.apply_update = data_parallel;
     compiler::build_entry_points(module, 2, pipeline);

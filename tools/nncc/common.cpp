@@ -1,5 +1,7 @@
 #include "tools/nncc/common.h"
 
+#include "nncc/nncc.hpp"
+
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -42,6 +44,12 @@ void add_code_options(CLI::App &cmd, CodeOptions &options) {
   cmd.add_flag("--check-nan", options.check_nan,
                "check every value the code computes and stop at the first op that produces nan or inf, naming it and its "
                "source line (unfused code: slower steps)");
+}
+
+void note_bf16_fallback(const CodeOptions &options) {
+  if (options.precision == "bf16" && !native_bf16())
+    fmt::print(stderr, "note: this CPU has no bf16 arithmetic for oneDNN (no AVX-512): bf16 products run in f32 on their bf16-rounded "
+                       "operands, the same numbers at f32 speed\n");
 }
 
 bool write_output(const std::string &path, const std::string &text) {

@@ -44,6 +44,9 @@ struct CodeOptions {
   }
 };
 void add_code_options(CLI::App &cmd, CodeOptions &options);
+/// With --precision bf16 on a CPU without native bf16 (nncc::native_bf16),
+/// says on stderr that the products run in f32 on bf16-rounded operands.
+void note_bf16_fallback(const CodeOptions &options);
 
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 /// Returns false (after printing why) when the file cannot be written.

@@ -138,8 +138,14 @@ private:
 
 /// The precision of matrix products: f32, or bf16 operands with f32
 /// accumulation and f32 params, optimizer state and activations (oneDNN
-/// on AMX or avx512_bf16; a CPU without AVX-512 fails at the first step).
+/// on AMX or avx512_bf16; see native_bf16 for other CPUs).
 enum class Precision { F32, BF16 };
+
+/// Whether oneDNN multiplies bf16 on this CPU (AVX-512; fast with
+/// avx512_bf16 or AMX). Elsewhere bf16 products run in f32 on their
+/// operands widened from bf16: the same products and f32 sums (in another
+/// order), at f32 speed.
+bool native_bf16();
 
 struct CompilerOptions {
   int opt_level = 2; // LLVM optimization level (0..3)
