@@ -17,20 +17,15 @@ Shard shard_of(int64_t rows, int rank, int size) {
 
 namespace {
 
-/// What one collective brings back: the global batch's loss, and how many
-/// processes failed this step.
-struct Combined {
-  double loss = 0;
-  int failures = 0;
-};
-
-/// Every gradient, the loss and a failure flag in one buffer, the first two
-/// scaled by `weight` (the shard's share of the global batch), summed
-/// across processes, and written back: one collective per step.
+/// Every gradient scaled by `weight` (the shard's share of the global
+/// batch) and the numbers `extra` in one buffer, summed across processes:
+/// one collective per step. The gradients are written back; the summed
+/// extras returned.
 template <typename T>
-Combined combine(TensorMap &grads, const std::vector<std::string> &names, Communicator &comm, double weight, bool failed) {
+std::vector<double> combine(TensorMap &grads, const std::vector<std::string> &names, Communicator &comm, double weight,
+                            const std::vector<double> &extra) {
   std::vector<Tensor *> tensors;
-  size_t total = 2;
+  size_t total = extra.size();
   for (const std::string &n : names) {
     tensors.push_back(&grads.at(n));
     total += static_cast<size_t>(tensors.back()->numel());
@@ -39,15 +34,14 @@ Combined combine(TensorMap &grads, const std::vector<std::string> &names, Commun
   T *at = fused.data();
   for (Tensor *t : tensors)
     at = std::transform(t->data<T>(), t->data<T>() + t->numel(), at, [weight](T g) { return static_cast<T>(weight * g); });
-  at[0] = static_cast<T>(weight * grads.at("loss").item());
-  at[1] = failed ? T(1) : T(0);
+  std::transform(extra.begin(), extra.end(), at, [](double x) { return static_cast<T>(x); });
   comm.sum(fused.data(), fused.size());
   const T *from = fused.data();
   for (Tensor *t : tensors) {
     std::copy_n(from, t->numel(), t->data<T>());
     from += t->numel();
   }
-  return {static_cast<double>(from[0]), static_cast<int>(from[1])};
+  return std::vector<double>(from, from + extra.size());
 }
 
 /// grad's results as zeros (tensors start zeroed): what a process with no
@@ -98,20 +92,35 @@ double data_parallel_step(Session &session, Communicator &comm, const TensorMap 
   }
   if (shard_rows == 0 || !failure.empty()) results = zero_results(*grad);
   double weight = static_cast<double>(shard_rows) / static_cast<double>(global_rows);
-  bool failed = !failure.empty();
-  Combined combined = results.at("loss").dtype() == DType::F64 ? combine<double>(results, names, comm, weight, failed)
-                                                                : combine<float>(results, names, comm, weight, failed);
-  if (failed) throw Error(failure);
-  if (combined.failures > 0)
-    throw PeerFailure(fmt::format("data-parallel train_step: {} other process(es) failed this step, so no process takes it", combined.failures));
+  // With the gradients: the weighted loss, the failure flag, and each
+  // process's row count in its own slot.
+  auto size = static_cast<size_t>(comm.size());
+  std::vector<double> extra(2 + size, 0.0);
+  extra[0] = failure.empty() ? weight * results.at("loss").item() : 0.0;
+  extra[1] = failure.empty() ? 0.0 : 1.0;
+  extra[2 + static_cast<size_t>(comm.rank())] = static_cast<double>(shard_rows);
+  extra = results.at("loss").dtype() == DType::F64 ? combine<double>(results, names, comm, weight, extra)
+                                                   : combine<float>(results, names, comm, weight, extra);
+  if (!failure.empty()) throw Error(failure);
+  if (extra[1] > 0)
+    throw PeerFailure(fmt::format("data-parallel train_step: {:g} other process(es) failed this step, so no process takes it", extra[1]));
+  double all_rows = 0;
+  size_t first_with_rows = size;
+  for (size_t r = 0; r < size; ++r) {
+    all_rows += extra[2 + r];
+    if (first_with_rows == size && extra[2 + r] > 0) first_with_rows = r;
+  }
+  if (all_rows != static_cast<double>(global_rows))
+    throw Error(fmt::format("data-parallel step: the processes' shards hold {:g} rows in all, not the global batch's {}", all_rows, global_rows));
   results.erase("loss");
-  // Batch norm's running statistics are those of rank 0's shard, the same
-  // on every process (PyTorch DDP's broadcast_buffers; rank 0 always has
-  // rows). The statistics used inside the step are each shard's own.
+  // Batch norm's running statistics are those of the first shard (process
+  // 0's, unless it has no rows), the same on every process (PyTorch DDP's
+  // broadcast_buffers). The statistics used inside the step are each
+  // shard's own.
   for (auto &[name, t] : results)
-    if (std::find(names.begin(), names.end(), name) == names.end()) comm.broadcast(t.raw(), t.nbytes(), 0);
+    if (std::find(names.begin(), names.end(), name) == names.end()) comm.broadcast(t.raw(), t.nbytes(), static_cast<int>(first_with_rows));
   session.apply_update(results);
-  return combined.loss;
+  return extra[0];
 }
 
 double data_parallel_step(Session &session, Communicator &comm, const TensorMap &shard) {

@@ -101,7 +101,9 @@ double max_relative_difference(const Tensor &a, const Tensor &b) {
 /// are process 0's shard's. The reference computes exactly that in one
 /// session, shard by shard; the processes must also end bit-identical,
 /// running statistics included (check_in_sync).
-int check_batch_norm(Communicator &comm) {
+/// `first_empty`: process 0 has no rows (the others share them), so the
+/// running statistics are process 1's shard's.
+int check_batch_norm(Communicator &comm, bool first_empty) {
   const std::string source = "model bn {\n  input x : f32[N, 4]\n  input y : i32[N]\n"
                              "  param W1 : f32[4, 16] = he_normal\n  param g : f32[16] = ones\n  param b : f32[16]\n  param W2 : f32[16, 3]\n"
                              "  h = relu(batch_norm(x @ W1, g, b))\n  loss cross_entropy(h @ W2, y)\n  optimizer sgd(lr = 0.1, momentum = 0.9)\n}\n";
@@ -109,24 +111,32 @@ int check_batch_norm(Communicator &comm) {
   Model model = cc.compile_source("bn.nn", source);
   Session parallel = model.new_session({.seed = 5, .threads = 1}), reference = model.new_session({.seed = 5, .threads = 1});
   const int64_t rows = 13;
-  Shard mine = shard_of(rows, comm.rank(), comm.size());
+  auto shard = [&](int r) {
+    if (!first_empty) return shard_of(rows, r, comm.size());
+    if (r == 0) return Shard{0, 0};
+    return shard_of(rows, r - 1, comm.size() - 1);
+  };
+  Shard mine = shard(comm.rank());
   for (int step = 1; step <= 20; ++step) {
     TensorMap batch = global_batch(rows, step);
     data_parallel_step(parallel, comm, rows_of(batch, mine), mine, rows);
     TensorMap sum;
+    bool statistics_taken = false;
     for (int r = 0; r < comm.size(); ++r) {
-      Shard s = shard_of(rows, r, comm.size());
+      Shard s = shard(r);
+      if (s.end == s.begin) continue;
       TensorMap g = reference.grad(rows_of(batch, s), s.begin);
       double weight = static_cast<double>(s.end - s.begin) / rows;
       for (auto &[name, t] : g) {
         if (name == "loss") continue;
-        if (!name.starts_with("d_")) { // a running statistic: process 0's
-          if (r == 0) sum.emplace(name, t);
+        if (!name.starts_with("d_")) { // a running statistic: the first shard's
+          if (!statistics_taken) sum.emplace(name, t);
           continue;
         }
         Tensor &total = sum.try_emplace(name, t.dtype(), t.shape()).first->second;
         for (int64_t i = 0; i < t.numel(); ++i) total.data<float>()[i] += static_cast<float>(weight * t.data<float>()[i]);
       }
+      statistics_taken = true;
     }
     reference.apply_update(sum);
   }
@@ -134,7 +144,8 @@ int check_batch_norm(Communicator &comm) {
   TensorMap expected = reference.state(), got = parallel.state();
   for (const auto &[name, t] : expected)
     if (double d = max_relative_difference(got.at(name), t); d > 1e-5) {
-      std::fprintf(stderr, "rank %d, batch norm: %s differs from the shard-by-shard reference by %.3g\n", comm.rank(), name.c_str(), d);
+      std::fprintf(stderr, "rank %d, batch norm%s: %s differs from the shard-by-shard reference by %.3g\n", comm.rank(),
+                   first_empty ? " (process 0 without rows)" : "", name.c_str(), d);
       ++failures;
     }
   for (const auto &[name, t] : got)
@@ -148,7 +159,7 @@ int check_batch_norm(Communicator &comm) {
 
 /// A data-parallel session (SessionOptions::communicator): processes open
 /// it from different seeds and hold process 0's params afterwards; each
-/// passes only its own rows (process r has r + 1) to train_step; the result
+/// passes only its own rows (process r has r: process 0 none) to train_step; the result
 /// equals one session trained on the whole batches. A process out of step
 /// is named by check_in_sync, and a bad input on one process fails the
 /// step on every process without changing any session.
@@ -164,9 +175,9 @@ int check_session_option(const std::shared_ptr<Communicator> &comm) {
   };
   for (const std::string &name : single.param_names())
     if (std::memcmp(parallel.param(name).raw(), single.param(name).raw(), single.param(name).nbytes()) != 0) fail(name + " is not process 0's at the start");
-  int64_t rows = static_cast<int64_t>(comm->size()) * (comm->size() + 1) / 2;
-  Shard mine{comm->rank() * (comm->rank() + 1) / 2, 0};
-  mine.end = mine.begin + comm->rank() + 1;
+  int64_t rows = static_cast<int64_t>(comm->size()) * (comm->size() - 1) / 2;
+  Shard mine{comm->rank() * (comm->rank() - 1) / 2, 0};
+  mine.end = mine.begin + comm->rank();
   for (int step = 1; step <= 30; ++step) {
     TensorMap batch = global_batch(rows, 100 + step);
     double loss = parallel.train_step(rows_of(batch, mine)), single_loss = single.train_step(batch);
@@ -222,7 +233,8 @@ int main() {
     double failures = 0;
     failures += check_optimizer(*comm, "sgd(lr = 0.1, momentum = 0.9)", 12);
     failures += check_optimizer(*comm, "adam(lr = 0.01, clip_norm = 0.5)", 10);
-    failures += check_batch_norm(*comm);
+    failures += check_batch_norm(*comm, false);
+    failures += check_batch_norm(*comm, true);
     failures += check_session_option(comm);
     comm->sum(&failures, 1);
     if (comm->rank() == 0) std::printf(failures == 0 ? "all checks passed\n" : "%g failures\n", failures);

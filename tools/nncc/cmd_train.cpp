@@ -284,7 +284,7 @@ private:
       if (comm_ && opt_.check_sync > 0 && session_.step() % opt_.check_sync == 0) check_in_sync(session_, *comm_);
       curves_.step_loss.push_back(loss);
       bar_.draw(epoch, opt_.epochs, step, steps_, loss, from + n, data_.train.rows - from - n);
-      if (InterruptGuard::requested()) {
+      if (stop_requested()) {
         bar_.clear();
         return at_.steps_done == steps_ && epoch == opt_.epochs;
       }
@@ -302,6 +302,15 @@ private:
     TensorMap shard = mine.end > mine.begin ? binding_.batch(data_.train, rows.subspan(static_cast<size_t>(mine.begin), static_cast<size_t>(mine.end - mine.begin)))
                                             : TensorMap{};
     return data_parallel_step(session_, *comm_, shard, mine, n);
+  }
+
+  /// Ctrl-C (or SIGUSR1) seen; in a data-parallel run by any process, so
+  /// that every process stops after the same step (one more small sum).
+  bool stop_requested() {
+    if (!comm_) return InterruptGuard::requested();
+    double requested = InterruptGuard::requested() ? 1 : 0;
+    comm_->sum(&requested, 1);
+    return requested > 0;
   }
 
   bool scheduled() const { return opt_.schedule != LrSchedule::Constant; }

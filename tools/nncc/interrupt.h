@@ -1,6 +1,7 @@
-// Ctrl-C during training: the first SIGINT only raises a flag, so the
-// trainer finishes the current step and saves; a second one kills the
-// process as usual.
+// Ctrl-C during training: the first SIGINT (or SIGUSR1, which mpirun
+// passes on to every process it started, where a Ctrl-C ends the job) only
+// raises a flag, so the trainer finishes the current step and saves; a
+// second one kills the process as usual.
 #pragma once
 
 namespace nncc::tool {
