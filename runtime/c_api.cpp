@@ -4,6 +4,8 @@
 #include "nncc/nncc.h"
 
 #include "aot_model.h"
+#include "c_models.h"
+#include "nncc/desc_json.hpp"
 #include "nncc/data_parallel.hpp"
 
 #include <functional>
@@ -24,15 +26,59 @@ using namespace nncc;
 
 thread_local std::string g_create_error;
 
-/// The LoadedModel of each nncc_model, parsed once per process.
+/// The LoadedModel of each nncc_model: an AOT library's parsed once per
+/// process, a JIT-compiled one registered by c_model_of.
+struct Models {
+  std::mutex mutex;
+  std::map<const nncc_model *, std::shared_ptr<const LoadedModel>> loaded;
+  // The handles c_model_of made: the struct and the strings it points to.
+  struct Handle {
+    nncc_model model{};
+    std::string name, json;
+  };
+  std::map<const nncc_model *, std::unique_ptr<Handle>> handles;
+};
+Models &models() {
+  static Models m;
+  return m;
+}
+
 std::shared_ptr<const LoadedModel> loaded(const nncc_model *model) {
-  static std::mutex mutex;
-  static std::map<const nncc_model *, std::shared_ptr<const LoadedModel>> cache;
-  std::lock_guard lock(mutex);
-  auto &slot = cache[model];
+  Models &m = models();
+  std::lock_guard lock(m.mutex);
+  auto &slot = m.loaded[model];
   if (!slot) slot = runtime::aot_model(model, nullptr);
   return slot;
 }
+
+} // namespace
+
+namespace nncc::runtime {
+
+const nncc_model *c_model_of(std::shared_ptr<const LoadedModel> model) {
+  auto handle = std::make_unique<Models::Handle>();
+  handle->name = model->desc.name;
+  handle->json = desc_to_json(model->desc);
+  handle->model = {NNCC_AOT_ABI_VERSION, 0, handle->name.c_str(), handle->json.c_str(), nullptr};
+  const nncc_model *key = &handle->model;
+  Models &m = models();
+  std::lock_guard lock(m.mutex);
+  m.loaded[key] = std::move(model);
+  m.handles[key] = std::move(handle);
+  return key;
+}
+
+void release_c_model(const nncc_model *model) {
+  Models &m = models();
+  std::lock_guard lock(m.mutex);
+  if (m.handles.erase(model)) m.loaded.erase(model);
+}
+
+void set_create_error(std::string message) { g_create_error = std::move(message); }
+
+} // namespace nncc::runtime
+
+namespace {
 
 /// Runs `body` on session `s`; any exception becomes s->error.
 template <typename F> int guarded(nncc_session *s, F &&body) {
@@ -110,6 +156,8 @@ int nncc_set_input(nncc_session *s, const char *name, int dtype, const void *dat
     s->inputs.insert_or_assign(name, std::move(t));
   });
 }
+
+int nncc_clear_inputs(nncc_session *s) { return guarded(s, [&] { s->inputs.clear(); }); }
 
 int nncc_train_step(nncc_session *s, double *loss) {
   return guarded(s, [&] {

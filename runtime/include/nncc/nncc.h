@@ -48,6 +48,8 @@ NNCC_EXPORT void nncc_session_destroy(nncc_session *s);
 /* Sets input `name` for the calls that follow (the data is copied).
  * `dtype` is NNCC_F32/F64/I32; shape and dtype are checked by the call. */
 NNCC_EXPORT int nncc_set_input(nncc_session *s, const char *name, int dtype, const void *data, int rank, const int64_t *shape);
+/* Forgets every input set so far (the next call then sees only those set after). */
+NNCC_EXPORT int nncc_clear_inputs(nncc_session *s);
 
 /* The entry points, on the inputs set so far. train_step: forward, backward
  * and the optimizer update; grad: loss and d_<param> without update;

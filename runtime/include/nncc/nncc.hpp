@@ -122,6 +122,8 @@ public:
   Session new_session(SessionOptions options = {}) const { return Session(loaded_, options); }
   const ModelDesc &desc() const { return loaded_->desc; }
   const std::string &name() const { return loaded_->desc.name; }
+  /// The description and code behind this model (what the C ABI hands out).
+  const std::shared_ptr<const LoadedModel> &loaded() const { return loaded_; }
   /// Time spent producing code so far: the JIT compiles each entry point at
   /// its first call (or at prepare), so this grows until all have run.
   double compile_ms() const { return loaded_->compile_ms; }
