@@ -35,5 +35,5 @@ list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/cmd_explain.cpp tools/nncc/trace_graph.cpp tools/nncc/trace_run.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/cmd_compile.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/lr_schedule.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp tools/nncc/mpi_launch.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_explain.cpp tools/nncc/trace_graph.cpp tools/nncc/trace_run.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/cmd_compile.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/lr_schedule.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp tools/nncc/mpi_launch.cpp tools/nncc/standardize.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

@@ -19,10 +19,11 @@ runs (ctypes does so for every call into the library).
 import ctypes
 import json
 import os
+import struct
 
 import numpy as np
 
-__all__ = ["Error", "Model", "Session", "compile", "load_library"]
+__all__ = ["Error", "Model", "Session", "checkpoint_metadata", "compile", "load_library", "standardize"]
 
 
 class Error(Exception):
@@ -123,6 +124,34 @@ def load_library(path):
     if not hasattr(lib, "nncc_clear_inputs"):
         raise Error(f"'{path}' was built by an older nncc (it has no nncc_clear_inputs): compile it again with nncc compile")
     return Model(lib, lib.nncc_library_model(), owned=False)
+
+
+def checkpoint_metadata(path):
+    """The metadata of a safetensors checkpoint (model, step, lr, nncc
+    train's position and --standardize statistics, ...) as a dict of strings."""
+    try:
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(length))
+    except (OSError, ValueError, struct.error) as e:
+        raise Error(f"cannot read the checkpoint '{path}': {e}") from None
+    return dict(header.get("__metadata__", {}))
+
+
+def standardize(array, metadata, field="x"):
+    """`array` (rows of features) scaled as `nncc train --standardize` scaled
+    field `field` of its training data: (x - mean) / scale per column, with
+    the statistics in a checkpoint's metadata (checkpoint_metadata, or what
+    Session.load returns). Returns a new f32 array."""
+    try:
+        mean = np.array([float(v) for v in metadata[f"standardize.{field}.mean"].split(",")])
+        scale = np.array([float(v) for v in metadata[f"standardize.{field}.scale"].split(",")])
+    except KeyError:
+        raise Error(f"the checkpoint has no statistics of field '{field}': it was not trained with --standardize") from None
+    a = np.asarray(array, np.float64)
+    if a.ndim != 2 or a.shape[1] != mean.size:
+        raise Error(f"standardize: an array of shape {a.shape}, and the statistics are of {mean.size} columns")
+    return ((a - mean) / scale).astype(np.float32)
 
 
 class Model:
@@ -267,8 +296,10 @@ class Session:
         self._check(self._lib.nncc_save(self._s, os.fspath(path).encode()))
 
     def load(self, path):
-        """Restores a checkpoint; every tensor is checked before anything changes."""
+        """Restores a checkpoint (every tensor is checked before anything
+        changes) and returns its metadata (see standardize)."""
         self._check(self._lib.nncc_load(self._s, os.fspath(path).encode()))
+        return checkpoint_metadata(path)
 
 
 class Params:

@@ -1,5 +1,6 @@
 // CSV datasets: comma-separated numbers, one sample per line, an optional
-// header line (detected: a first line with a field that is not a number).
+// header line (detected: a first line with a field that is not a number;
+// or as the spec's header=yes|no says).
 #include "data/loaders.h"
 
 #include <algorithm>
@@ -42,7 +43,7 @@ std::optional<double> number(const std::string &s) {
 
 } // namespace
 
-Dataset from_csv(const std::string &name, const std::string &path, const std::string &label) {
+Dataset from_csv(const std::string &name, const std::string &path, const std::string &label, CsvHeader header_line) {
   std::ifstream in(path);
   if (!in) throw Error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   std::vector<std::string> header;
@@ -54,11 +55,16 @@ Dataset from_csv(const std::string &name, const std::string &path, const std::st
     ++line_no;
     if (trim(line).empty()) continue;
     std::vector<std::string> fields = split_fields(line);
+    if (header_line == CsvHeader::Yes && header.empty() && rows == 0 && columns == 0) { // skipped, whatever its fields
+      header = fields;
+      header_line = CsvHeader::No;
+      continue;
+    }
     bool first = columns == 0;
     if (first) columns = fields.size(), first_line = line_no;
     if (fields.size() != columns)
       throw Error(fmt::format("'{}' line {} has {} fields, line {} has {}", path, line_no, fields.size(), first_line, columns));
-    if (first && !std::all_of(fields.begin(), fields.end(), [](auto &f) { return number(f).has_value(); })) {
+    if (first && header_line == CsvHeader::Auto && !std::all_of(fields.begin(), fields.end(), [](auto &f) { return number(f).has_value(); })) {
       header = fields;
       continue;
     }
@@ -72,6 +78,7 @@ Dataset from_csv(const std::string &name, const std::string &path, const std::st
   }
   if (rows == 0) throw Error(fmt::format("'{}' has no data rows", path));
 
+  if (header.size() != columns) header.clear(); // a line of counts, not of column names
   std::optional<size_t> label_column;
   if (!label.empty()) {
     auto named = std::find(header.begin(), header.end(), label);

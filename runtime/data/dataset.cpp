@@ -13,7 +13,7 @@ namespace nncc::data {
 namespace {
 
 const char *kFashionDir = "/usr/share/datasets/fashion-mnist/";
-const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN] or npy:NAME=PATH,...";
+const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN][,header=yes|no] or npy:NAME=PATH,...";
 
 int64_t integer_option(const std::string &spec, const std::map<std::string, std::string> &o, const std::string &key, int64_t fallback) {
   auto it = o.find(key);
@@ -69,9 +69,15 @@ Splits load(const std::string &spec, double image_scale) {
   }
   if (spec.starts_with("csv:")) {
     auto o = spec_options(spec, 4);
-    expect_keys(spec, o, {"", "label"});
+    expect_keys(spec, o, {"", "label", "header"});
     if (!o.count("")) throw Error(fmt::format("data spec '{}': csv needs a PATH", spec));
-    return {from_csv(spec, o[""], o.count("label") ? o["label"] : ""), std::nullopt};
+    CsvHeader header = CsvHeader::Auto;
+    if (o.count("header")) {
+      if (o["header"] != "yes" && o["header"] != "no")
+        throw Error(fmt::format("data spec '{}': header={} (yes: the first line is a header to skip; no: it is data)", spec, o["header"]));
+      header = o["header"] == "yes" ? CsvHeader::Yes : CsvHeader::No;
+    }
+    return {from_csv(spec, o[""], o.count("label") ? o["label"] : "", header), std::nullopt};
   }
   if (spec.starts_with("npy:")) return {from_npy(spec, spec_options(spec, 4), image_scale), std::nullopt};
   throw Error(fmt::format("unknown data spec '{}' (expected {})", spec, kKnownSpecs));

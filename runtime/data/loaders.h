@@ -16,7 +16,11 @@ Dataset from_idx(const std::string &name, const std::string &images_path, const 
 /// Numeric columns as f32 field "x"; the column `label` (a header name or
 /// a 0-based index; "" for none) as "y": i32 when every value is a whole
 /// number, else f32.
-Dataset from_csv(const std::string &name, const std::string &path, const std::string &label);
+/// CSV's first line: a header of names when it holds a field that is no
+/// number (Auto), always a header to skip (Yes; scikit-learn's CSVs start
+/// with a line of counts and class names), or data (No).
+enum class CsvHeader { Auto, Yes, No };
+Dataset from_csv(const std::string &name, const std::string &path, const std::string &label, CsvHeader header = CsvHeader::Auto);
 /// One field per NAME=PATH; u8 arrays of rank >= 2 are images (scaled),
 /// other integer arrays i32, float arrays f32 (f64 stays f64).
 Dataset from_npy(const std::string &name, const std::map<std::string, std::string> &paths, double scale);

@@ -3,10 +3,12 @@
 library: training, JIT against AOT, bad inputs, param views, checkpoints,
 diagnostics. Run by ctest with Debian's python3 (exit 77, a skip, where
 NumPy is missing). Environment: PYTHONPATH=python, NNCC_LIBRARY (libnncc.so),
-NNCC_AOT_DIR (the build's AOT libraries), NNCC_EXAMPLES (examples/)."""
+NNCC_AOT_DIR (the build's AOT libraries), NNCC_EXAMPLES (examples/),
+NNCC_BIN (the nncc tool), NNCC_LIT_INPUTS (tests/lit/cli/Inputs)."""
 import gzip
 import os
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -135,6 +137,28 @@ class Module(unittest.TestCase):
             nncc.compile("model m {\n  input a : f32[N]\n  loss sum(b)\n}\n")
         with self.assertRaisesRegex(nncc.Error, "not an nncc model library|cannot load"):
             nncc.load_library("/usr/lib/x86_64-linux-gnu/libz.so.1")
+
+    def test_standardized_checkpoint(self):
+        """A model trained by `nncc train --standardize`: its checkpoint's
+        statistics scale NumPy features as nncc eval does."""
+        data = os.path.join(os.environ["NNCC_LIT_INPUTS"], "tabular")
+        model_file = os.path.join(os.environ["NNCC_LIT_INPUTS"], "tabular.nn")
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "tabular.safetensors")
+            subprocess.run([os.environ["NNCC_BIN"], "train", model_file, "--data", f"csv:{data}/train.csv,label=label", "--epochs", "20",
+                            "--batch", "32", "--threads", "1", "--standardize", "--save", ckpt], check=True, capture_output=True)
+            evaluated = subprocess.run([os.environ["NNCC_BIN"], "eval", model_file, "--weights", ckpt, "--data",
+                                        f"csv:{data}/test.csv,label=label"], check=True, capture_output=True, text=True).stdout
+            s = nncc.compile(model_file).session()
+            metadata = s.load(ckpt)
+            table = np.loadtxt(os.path.join(data, "test.csv"), delimiter=",", skiprows=1)
+            x, y = nncc.standardize(table[:, :3], metadata), table[:, 3].astype(np.int32)
+            loss, out = s.evaluate(x=x, y=y)
+            accuracy = np.mean(out["logits"].argmax(axis=1) == y)
+            self.assertIn(f"accuracy {accuracy:.4f}", evaluated)
+            self.assertGreater(accuracy, 0.95)
+            with self.assertRaisesRegex(nncc.Error, "not trained with --standardize"):
+                nncc.standardize(x, {})
 
     def test_fashion_mlp_learns(self):
         x, y = fashion(2500)

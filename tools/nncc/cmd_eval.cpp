@@ -7,6 +7,7 @@
 #include "tools/nncc/common.h"
 #include "tools/nncc/data_options.h"
 #include "tools/nncc/evaluation.h"
+#include "tools/nncc/standardize.h"
 
 #include <fmt/format.h>
 
@@ -36,11 +37,12 @@ int run_eval(const EvalOptions &opt) {
   if (!file.result.module || !require_loss(opt.path, *file.result.module, "evaluate")) return kUserError;
   ir::Module &module = *file.result.module;
   data::Splits splits = opt.data.load(opt.data.data);
-  const data::Dataset &d = splits.test ? *splits.test : splits.train;
+  data::Dataset &d = splits.test ? *splits.test : splits.train;
   compiler::build_entry_points(module);
   Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
   Session s = model.new_session();
-  s.load(opt.weights);
+  // Features scaled as in training (nncc train --standardize), when it did.
+  Standardization::from_metadata(s.load(opt.weights)).apply(d);
   Binding binding(model.desc(), d, opt.data.overrides());
   Evaluation e = evaluate(s, binding, d, class_scores(model.desc()));
   fmt::print("evaluated {} (step {}) on {} ({} samples)\n", module.name, s.step(), d.name, d.rows);

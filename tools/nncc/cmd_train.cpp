@@ -1,7 +1,7 @@
 // nncc train FILE.nn --data SPEC [--test SPEC | --val-split F] [--patience K]
 //   [--epochs E] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
 //   [--threads T] [--precision f32|bf16] [--check-nan] [--save CKPT] [--resume CKPT]
-//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD] [--check-sync N]
+//   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD] [--standardize] [--check-sync N]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
 // last partial batch included, a progress bar on a terminal, one line per
 // epoch with train loss and (with test data) test loss and accuracy.
@@ -18,6 +18,7 @@
 #include "tools/nncc/interrupt.h"
 #include "tools/nncc/lr_schedule.h"
 #include "tools/nncc/mpi_launch.h"
+#include "tools/nncc/standardize.h"
 #include "tools/nncc/svg_plot.h"
 
 #include <chrono>
@@ -101,7 +102,7 @@ struct Options {
   std::string schedule_name = "constant";
   CodeOptions code;
   LrSchedule schedule = LrSchedule::Constant;
-  bool seed_given = false, batch_given = false, schedule_given = false;
+  bool seed_given = false, batch_given = false, schedule_given = false, standardize = false;
 };
 
 /// --resume: loads the checkpoint and returns where to continue; seed, batch
@@ -181,7 +182,8 @@ std::ofstream open_log(const Options &opt, bool writer) {
 class TrainingRun {
 public:
   TrainingRun(ir::Module &module, Options &opt, std::shared_ptr<Communicator> comm)
-      : comm_(rank_zero_prints(std::move(comm))), opt_(opt), name_(module.name), data_(load_data(opt)), model_(compile(module, opt, comm_ != nullptr)),
+      : comm_(rank_zero_prints(std::move(comm))), opt_(opt), name_(module.name), data_(load_data(opt)), scaling_(standardize(opt, data_)),
+        model_(compile(module, opt, comm_ != nullptr)),
         binding_(model_.desc(), data_.train, opt.data.overrides()), session_(open_session(model_, opt, at_, comm_)), scores_(class_scores(model_.desc())),
         log_(open_log(opt, !comm_ || comm_->rank() == 0)),
         curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
@@ -221,6 +223,15 @@ private:
     if (!opt.test_data.empty()) data.test = opt.data.load(opt.test_data).train;
     if (opt.val_split > 0) data = hold_out(std::move(data.train), opt.val_split, opt.seed);
     return data;
+  }
+
+  /// --standardize: the training rows' statistics, applied to the test data too.
+  static Standardization standardize(const Options &opt, data::Splits &data) {
+    if (!opt.standardize) return {};
+    Standardization s = Standardization::fit(data.train);
+    s.apply(data.train);
+    if (data.test) s.apply(*data.test);
+    return s;
   }
 
   /// --val-split F: a seeded fraction F of the training rows becomes the
@@ -364,7 +375,9 @@ private:
       fmt::print("plot {}\n", opt_.plot);
     }
     if (!opt_.save.empty()) {
-      session_.save(opt_.save, at_.metadata());
+      std::map<std::string, std::string> metadata = at_.metadata();
+      metadata.merge(scaling_.metadata());
+      session_.save(opt_.save, metadata);
       fmt::print("saved {}\n", opt_.save);
     } else if (stopped) {
       fmt::print("nothing saved (no --save)\n");
@@ -378,6 +391,7 @@ private:
   Options &opt_;
   std::string name_;
   data::Splits data_;
+  Standardization scaling_; // --standardize's statistics (empty without it)
   Model model_;
   Binding binding_;
   std::optional<Binding> test_binding_;
@@ -398,7 +412,7 @@ void add_train_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("train", "Train a model on a dataset through the JIT");
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
-  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL], npy:NAME=PATH,...");
+  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL][,header=yes|no], npy:NAME=PATH,...");
   auto *test = cmd->add_option("--test", opt->test_data, "test data (default: the dataset's own test split, if any)");
   cmd->add_option("--val-split", opt->val_split, "hold out this fraction of the training data (seeded by --seed) as the test data")
       ->check(CLI::Range(0.0, 1.0))
@@ -414,6 +428,9 @@ void add_train_command(CLI::App &app, int &status) {
       ->check(CLI::IsMember(lr_schedule_names()));
   cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   add_code_options(*cmd, opt->code);
+  cmd->add_flag("--standardize", opt->standardize,
+               "scale every feature column to mean 0 and variance 1 with the training data's statistics (kept in the checkpoint; "
+               "nncc eval applies them)");
   cmd->add_option("--save", opt->save, "write a safetensors checkpoint at the end (also after Ctrl-C)");
   cmd->add_option("--resume", opt->resume, "continue from a checkpoint written by nncc train --save");
   cmd->add_option("--log", opt->log, "write per-epoch metrics as CSV (appended to when resuming)");
