@@ -110,7 +110,11 @@ struct Options {
 /// must match it when the run stopped inside an epoch (the shuffled order
 /// depends on both).
 Position resume(Session &s, Options &opt) {
-  Position p = Position::from(s.load(opt.resume), opt.resume);
+  std::map<std::string, std::string> metadata = s.load(opt.resume);
+  Position p = Position::from(metadata, opt.resume);
+  if (bool standardized = !Standardization::from_metadata(metadata).empty(); standardized != opt.standardize)
+    throw Error(fmt::format("'{}' was trained {} --standardize: resume {} it, so that the features are scaled as before", opt.resume,
+                            standardized ? "with" : "without", standardized ? "with" : "without"));
   bool mid_epoch = p.steps_done > 0;
   if (opt.seed_given && opt.seed != p.seed && mid_epoch)
     throw Error(fmt::format("'{}' stopped inside epoch {} with --seed {}: resume with the same seed", opt.resume, p.epochs_done + 1, p.seed));
