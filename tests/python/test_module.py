@@ -160,6 +160,20 @@ class Module(unittest.TestCase):
             with self.assertRaisesRegex(nncc.Error, "not trained with --standardize"):
                 nncc.standardize(x, {})
 
+    def test_wheel(self):
+        """The wheel `pip install ./python` builds (python/build_backend.py,
+        no download) holds the package: imported from it, it compiles a model."""
+        sys.path.insert(0, os.path.join(os.path.dirname(nncc.__file__), ".."))
+        import build_backend
+
+        with tempfile.TemporaryDirectory() as d:
+            wheel = os.path.join(d, build_backend.build_wheel(d))
+            code = "import nncc, sys; assert nncc.__file__.startswith(sys.argv[1]); print(nncc.compile(sys.argv[2]).name)"
+            env = dict(os.environ, PYTHONPATH=wheel)
+            out = subprocess.run([sys.executable, "-c", code, wheel, os.path.join(EXAMPLES, "xor.nn")], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            self.assertEqual(out.strip(), "xor")
+
     def test_fashion_mlp_learns(self):
         x, y = fashion(2500)
         s = nncc.compile(os.path.join(EXAMPLES, "fashion_mlp.nn")).session(seed=0, threads=1)
