@@ -106,9 +106,8 @@ extern "C" void nncc_rt_conv2d_f64(void *, int32_t, const nncc_conv_shape *s, co
   nncc::loops::apply_activation(activation, y, s->n * s->o * s->oh * s->ow);
 }
 
-// bf16 convolutions: a failed call is reported by the Session, which fails
-// the step (the loops would compute the same f32 result from widened
-// operands, but the error says more than a slow step would).
+// bf16 convolutions (widened to f32 where oneDNN has no bf16 for the CPU):
+// a failed call is reported by the Session, which fails the step.
 extern "C" void nncc_rt_conv2d_bf16(void *ctx, int32_t site, const nncc_conv_shape *s, const uint16_t *x, const uint16_t *w,
                                     const float *bias, float *y, int32_t activation) {
   CallContext &c = context(ctx);

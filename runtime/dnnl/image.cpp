@@ -253,14 +253,6 @@ void ImagePrimitives::run(Primitive &p, std::initializer_list<const void *> poin
 }
 
 namespace {
-/// The operands of a convolution as the plain loops take them: f32 ones as
-/// they are, bf16 ones widened into `buffer`.
-const float *as_f32(const float *x, int64_t, std::vector<float> &) { return x; }
-const float *as_f32(const uint16_t *x, int64_t n, std::vector<float> &buffer) {
-  buffer.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) buffer[static_cast<size_t>(i)] = bf16::to_float(x[i]);
-  return buffer.data();
-}
 int64_t weight_count(const nncc_conv_shape &s) { return s.o * (s.c / s.groups) * s.kh * s.kw; }
 int64_t input_count(const nncc_conv_shape &s) { return s.n * s.c * s.h * s.w; }
 int64_t output_count(const nncc_conv_shape &s) { return s.n * s.o * s.oh * s.ow; }

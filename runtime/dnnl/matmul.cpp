@@ -92,14 +92,8 @@ void MatmulCache::run(int site, int flags, const In *a, const In *b, float *c, i
                       const float *bias, int activation) {
   if (m * k * n <= kSmallMatmul || k == 0) return matmul_loop(flags, a, b, c, m, k, n, bias, activation);
   if constexpr (std::is_same_v<In, uint16_t>)
-    if (!onednn_has_bf16()) { // widened to f32: the same products (bf16_support.h)
-      auto widen_into = [](std::vector<float> &wide, const uint16_t *x, int64_t count) {
-        wide.resize(static_cast<size_t>(count));
-        std::transform(x, x + count, wide.begin(), [](uint16_t v) { return bf16::to_float(v); });
-        return wide.data();
-      };
-      return run(site, flags, widen_into(wide_a_, a, m * k), widen_into(wide_b_, b, k * n), c, m, k, n, bias, activation);
-    }
+    if (!onednn_has_bf16()) // widened to f32: the same products (bf16_support.h)
+      return run(site, flags, as_f32(a, m * k, wide_a_), as_f32(b, k * n, wide_b_), c, m, k, n, bias, activation);
   Key key{m, k, n, flags, bias != nullptr, activation, std::is_same_v<In, uint16_t>};
   Site &s = sites_.at(static_cast<size_t>(site));
   if (s.key != key) s = {key, &primitive(key)};
