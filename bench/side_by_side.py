@@ -44,6 +44,7 @@ CONFIGS = {
     "mid": ("examples/fashion_mlp.nn", 128, "mlp:784,512,256,10", "adam:1e-3", 300, 60),
     "big": ("bench/models/big_mlp.nn", 256, "mlp:784,2048,2048,10", "adam:1e-3", 20, 10),
     "cnn": ("examples/fashion_cnn.nn", 128, "cnn", "adam:1e-3", 15, 8),
+    "chartf": ("examples/char_transformer.nn", 32, "chartf", "adamw:1e-3", 30, 15),
 }
 
 

@@ -13,8 +13,10 @@ under /usr/bin/python3; bench/setup installs it with OpenBLAS).
       after each epoch); prints {"test_acc": ...}.
 
 Models (M): xor (2-8-1, tanh, sigmoid, binary cross-entropy), mlp:784,128,10
-(relu between layers, cross-entropy), cnn (examples/fashion_cnn.nn).
-Optimizers (O): sgd:LR, adam:LR."""
+(relu between layers, cross-entropy), cnn (examples/fashion_cnn.nn),
+chartf (examples/char_transformer.nn on random ids, as nncc bench draws them).
+Optimizers (O): sgd:LR, adam:LR, adamw:LR (weight decay 0.01, gradients
+clipped to norm 1)."""
 import argparse
 import gzip
 import json
@@ -42,11 +44,48 @@ def cnn():
         nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+class CharTransformer(nn.Module):
+    """examples/char_transformer.nn: 2 pre-LN blocks, 4 heads of 32, d_model
+    128, GELU MLP 4x, learned positions, 128-id vocabulary, context 64."""
+
+    def __init__(self, vocab=128, context=64, d=128, heads=4, layers=2):
+        super().__init__()
+        self.heads = heads
+        self.E = nn.Embedding(vocab, d)
+        self.P = nn.Parameter(torch.randn(context, d) * 0.02)
+        self.blocks = nn.ModuleList()
+        for _ in range(layers):
+            self.blocks.append(nn.ModuleDict({
+                "na": nn.LayerNorm(d), "q": nn.Linear(d, d, bias=False), "k": nn.Linear(d, d, bias=False),
+                "v": nn.Linear(d, d, bias=False), "o": nn.Linear(d, d), "nm": nn.LayerNorm(d),
+                "up": nn.Linear(d, 4 * d), "down": nn.Linear(4 * d, d)}))
+        self.nf = nn.LayerNorm(d)
+        self.out = nn.Linear(d, vocab, bias=False)
+        self.register_buffer("causal", torch.tril(torch.ones(context, context, dtype=torch.bool)))
+
+    def forward(self, x):
+        n, t = x.shape
+        h = self.E(x) + self.P
+        for b in self.blocks:
+            a = b["na"](h)
+            q, k, v = (b[w](a).view(n, t, self.heads, -1).transpose(1, 2) for w in "qkv")
+            s = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
+            s = s.masked_fill(~self.causal, float("-inf"))
+            a = (s.softmax(-1) @ v).transpose(1, 2).reshape(n, t, -1)
+            h = h + b["o"](a)
+            h = h + b["down"](nn.functional.gelu(b["up"](b["nm"](h))))
+        return self.out(self.nf(h))
+
+
 def build(model, batch):
     """The network, its loss and a random batch (x, y)."""
     if model == "xor":
         net = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
         return net, nn.BCELoss(), torch.rand(batch, 2), torch.randint(0, 2, (batch, 1)).float()
+    if model == "chartf":
+        vocab = nn.CrossEntropyLoss()
+        return (CharTransformer(), lambda z, y: vocab(z.reshape(-1, z.shape[-1]), y.reshape(-1)),
+                torch.randint(0, 128, (batch, 64)), torch.randint(0, 128, (batch, 64)))
     if model == "cnn":
         return cnn(), nn.CrossEntropyLoss(), torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
     sizes = [int(s) for s in model.split(":")[1].split(",")]
@@ -55,6 +94,8 @@ def build(model, batch):
 
 def optimizer(spec, params):
     name, lr = spec.split(":")
+    if name == "adamw":  # with clipping, as char_transformer.nn's adamw(lr, weight_decay = 0.01, clip_norm = 1.0)
+        return torch.optim.AdamW(params, lr=float(lr), weight_decay=0.01)
     return (torch.optim.Adam if name == "adam" else torch.optim.SGD)(params, lr=float(lr))
 
 
@@ -65,6 +106,8 @@ def step_command(a):
     def step():
         opt.zero_grad()
         loss_fn(net(x), y).backward()
+        if a.opt.startswith("adamw"):
+            nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
 
     for _ in range(max(3, a.steps // 10)):

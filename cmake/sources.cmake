@@ -27,13 +27,13 @@ set(NNCC_JIT_SOURCES
 list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_RUNTIME_SOURCES
-  runtime/npy.cpp runtime/memory.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/dnnl/image.cpp runtime/dnnl/bf16_support.cpp runtime/max_pool_blocked.cpp runtime/kernel_abi.cpp
+  runtime/npy.cpp runtime/memory.cpp runtime/tensor.cpp runtime/arena.cpp runtime/dnnl/matmul.cpp runtime/dnnl/batch_matmul.cpp runtime/dnnl/image.cpp runtime/dnnl/bf16_support.cpp runtime/max_pool_blocked.cpp runtime/kernel_abi.cpp
   runtime/session.cpp runtime/checkpoint.cpp runtime/data/idx.cpp runtime/data/dataset.cpp runtime/data/idx_dataset.cpp
-  runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp
+  runtime/data/csv.cpp runtime/data/npy_dataset.cpp runtime/data/synthetic.cpp runtime/data/text_dataset.cpp
   runtime/desc_json.cpp runtime/communicator.cpp runtime/data_parallel.cpp runtime/aot_model.cpp runtime/library.cpp runtime/c_api.cpp)
 list(TRANSFORM NNCC_RUNTIME_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 
 set(NNCC_TOOL_SOURCES
   tools/nncc/main.cpp tools/nncc/cmd_check.cpp tools/nncc/cmd_dump.cpp tools/nncc/cmd_opt.cpp
-  tools/nncc/cmd_trace.cpp tools/nncc/cmd_explain.cpp tools/nncc/trace_graph.cpp tools/nncc/trace_run.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/cmd_compile.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/lr_schedule.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp tools/nncc/mpi_launch.cpp tools/nncc/standardize.cpp)
+  tools/nncc/cmd_trace.cpp tools/nncc/cmd_explain.cpp tools/nncc/trace_graph.cpp tools/nncc/trace_run.cpp tools/nncc/cmd_gradcheck.cpp tools/nncc/cmd_bench.cpp tools/nncc/cmd_train.cpp tools/nncc/cmd_eval.cpp tools/nncc/cmd_sample.cpp tools/nncc/cmd_compile.cpp tools/nncc/evaluation.cpp tools/nncc/data_options.cpp tools/nncc/interrupt.cpp tools/nncc/svg_plot.cpp tools/nncc/lr_schedule.cpp tools/nncc/tensor_text.cpp tools/nncc/common.cpp tools/nncc/mpi_launch.cpp tools/nncc/standardize.cpp)
 list(TRANSFORM NNCC_TOOL_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -127,6 +128,10 @@ Token Lexer::next() {
     while (is_ident_char(peek())) advance();
     Token t = make(Tok::Ident, start, loc);
     t.kind = keyword(t.text);
+    if (t.text == "inf") { // a number literal (SPEC 1.6b): `fill = -inf` writes a causal mask
+      t.kind = Tok::Number;
+      t.number = std::numeric_limits<double>::infinity();
+    }
     return t;
   }
   if (is_digit(c) || (c == '.' && is_digit(peek(1)))) return lex_number(start, loc);

@@ -53,7 +53,11 @@ IrToken IrLexer::next() {
   }
   if (is_ident_start(c)) { // dotted names such as opt.W1.m are one identifier
     while (is_ident_char(peek()) || (peek() == '.' && is_ident_start(peek(1)))) tok.text += peek(), advance();
-    return finish(IrTok::Ident);
+    return finish(tok.text == "inf" ? IrTok::Float : IrTok::Ident);
+  }
+  if (c == '-' && peek(1) == 'i' && peek(2) == 'n' && peek(3) == 'f' && !is_ident_char(peek(4))) { // -inf (fill of a causal mask)
+    for (int i = 0; i < 4; ++i) tok.text += peek(), advance();
+    return finish(IrTok::Float);
   }
   if (is_digit(c) || ((c == '-' || c == '.') && (is_digit(peek(1)) || peek(1) == '.'))) {
     bool is_float = false;

@@ -1,6 +1,9 @@
 #include "ir/shape_rules.h"
 
+#include "ir/module.h"
+
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 namespace nncc::ir {
@@ -23,6 +26,26 @@ std::optional<Shape> broadcast_shapes(const Shape &a, const Shape &b, int *clash
     }
   }
   return out;
+}
+
+std::optional<std::vector<size_t>> transpose_axes(const AttrValue &axes, int rank) {
+  if (attr_is_none(axes)) return rank == 2 ? std::optional(std::vector<size_t>{1, 0}) : std::nullopt;
+  const auto &dims = std::get<std::vector<Dim>>(axes);
+  if (static_cast<int>(dims.size()) != rank) return std::nullopt;
+  std::vector<size_t> perm;
+  std::vector<bool> seen(static_cast<size_t>(rank));
+  for (const Dim &d : dims) {
+    auto a = d.is_symbolic() ? std::nullopt : normalize_axis(d.size, rank);
+    if (!a || seen[*a]) return std::nullopt;
+    seen[*a] = true;
+    perm.push_back(*a);
+  }
+  return perm;
+}
+
+std::vector<size_t> transpose_permutation(const Value &transpose) {
+  if (auto perm = transpose_axes(transpose.attr("axes"), transpose.operands[0]->type.rank())) return *perm;
+  throw std::logic_error("transpose_permutation: the type rule refuses these axes");
 }
 
 namespace rules {
@@ -87,6 +110,13 @@ TypeResult same_float_axis(const OpInfo &op, std::span<const Type> xs, const Att
   return TypeResult::ok(xs[0]);
 }
 
+TypeResult tril(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  if (auto e = require_float(op, xs, 0)) return *e;
+  if (xs[0].rank() < 2) return TypeResult::fail(fmt::format("'tril' needs a tensor of rank >= 2, got {}", xs[0].str()), {0});
+  if (std::isnan(attr_float(op.attr(attrs, "fill")))) return TypeResult::fail("tril: fill must be a number or +-inf, not nan");
+  return TypeResult::ok(xs[0]);
+}
+
 TypeResult dropout(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
   if (auto e = require_float(op, xs, 0)) return *e;
   double p = attr_float(op.attr(attrs, "p"));
@@ -135,23 +165,32 @@ TypeResult argmax(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs
 TypeResult matmul(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
   for (size_t i = 0; i < 2; ++i) {
     if (auto e = require_float(op, xs, i)) return *e;
-    if (xs[i].rank() < 1 || xs[i].rank() > 2)
-      return TypeResult::fail(
-          fmt::format("matmul needs 1-D or 2-D operands, got {} on the {}", xs[i].str(),
-                      i == 0 ? "left" : "right"),
-          {static_cast<int>(i)});
+    if (xs[i].rank() < 1)
+      return TypeResult::fail(fmt::format("matmul needs tensors of rank >= 1, got {} on the {}", xs[i].str(), i == 0 ? "left" : "right"),
+                              {static_cast<int>(i)});
   }
   if (auto e = require_same_dtype(op, xs[0], xs[1])) return *e;
+  // NumPy's matmul: a 1-D left operand is a row [1, K], a 1-D right one a
+  // column [K, 1], and that axis leaves the result; axes before the last
+  // two are batch axes, broadcast against each other.
   const Shape &a = xs[0].shape, &b = xs[1].shape;
-  const Dim &ka = a.back(), &kb = b.front();
+  const Dim &ka = a.back(), &kb = b.size() == 1 ? b[0] : b[b.size() - 2];
   if (!(ka == kb))
     return TypeResult::fail(fmt::format("matmul inner dimensions differ: {} @ {} ({} vs {})",
                                         xs[0].str(), xs[1].str(), ka.str(), kb.str()),
                             {0, 1});
-  Shape out;
-  if (a.size() == 2) out.push_back(a[0]);
-  if (b.size() == 2) out.push_back(b[1]);
-  return TypeResult::ok(Type{product_dtype(xs[0].dtype), out});
+  Shape batch_a(a.begin(), a.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(a.size())));
+  Shape batch_b(b.begin(), b.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(b.size())));
+  auto out = broadcast_shapes(batch_a, batch_b);
+  if (!out)
+    return TypeResult::fail(fmt::format("matmul batch axes do not broadcast: {} @ {} (batches {} and {})", xs[0].str(), xs[1].str(),
+                                        shape_str(batch_a), shape_str(batch_b)),
+                            {0, 1});
+  if (a.size() >= 2) out->push_back(a[a.size() - 2]);
+  if (b.size() >= 2) out->push_back(b.back());
+  if (std::max(batch_a.size(), batch_b.size()) > 6) // (the runtime's NNCC_MATMUL_MAX_RANK is 8, with the two matrix axes)
+    return TypeResult::fail(fmt::format("matmul of rank {} @ {}: at most 6 batch axes", xs[0].str(), xs[1].str()), {0, 1});
+  return TypeResult::ok(Type{product_dtype(xs[0].dtype), *out});
 }
 
 TypeResult cast(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
@@ -161,11 +200,15 @@ TypeResult cast(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) 
   return TypeResult::ok(Type{to, xs[0].shape});
 }
 
-TypeResult transpose(const OpInfo &op, std::span<const Type> xs, const Attrs &) {
-  if (xs[0].rank() != 2)
-    return TypeResult::fail(fmt::format("transpose needs a 2-D tensor, got {}", xs[0].str()), {0});
+TypeResult transpose(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  const AttrValue &axes = op.attr(attrs, "axes");
+  auto perm = transpose_axes(axes, xs[0].rank());
+  if (!perm) {
+    if (attr_is_none(axes)) return TypeResult::fail(fmt::format("transpose without axes swaps the two axes of a 2-D tensor; {} needs axes = [...]", xs[0].str()), {0});
+    return TypeResult::fail(fmt::format("transpose: axes = {} is not a permutation of the {} axes of {}", format_attr(axes), xs[0].rank(), xs[0].str()), {0});
+  }
   Type out = xs[0];
-  std::swap(out.shape[0], out.shape[1]);
+  for (size_t i = 0; i < perm->size(); ++i) out.shape[i] = xs[0].shape[(*perm)[i]];
   return TypeResult::ok(out);
 }
 

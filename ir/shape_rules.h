@@ -3,6 +3,19 @@
 #pragma once
 #include "ir/ops.h"
 
+namespace nncc::ir {
+
+struct Value;
+
+/// The permutation a transpose applies (result axis i is operand axis
+/// perm[i]): `axes` normalized, or the 2-D swap when none; nullopt when
+/// `axes` is no permutation of `rank` axes.
+std::optional<std::vector<size_t>> transpose_axes(const AttrValue &axes, int rank);
+/// transpose_axes of a transpose op the type rule accepted.
+std::vector<size_t> transpose_permutation(const Value &transpose);
+
+} // namespace nncc::ir
+
 namespace nncc::ir::rules {
 
 #define NNCC_DECLARE_RULE(name) TypeResult name(const OpInfo &, std::span<const Type>, const Attrs &);
@@ -10,6 +23,7 @@ NNCC_DECLARE_RULE(constant)
 NNCC_DECLARE_RULE(broadcast_float)
 NNCC_DECLARE_RULE(same_float)
 NNCC_DECLARE_RULE(same_float_axis)
+NNCC_DECLARE_RULE(tril)
 NNCC_DECLARE_RULE(dropout)
 NNCC_DECLARE_RULE(layernorm)
 NNCC_DECLARE_RULE(reduce)

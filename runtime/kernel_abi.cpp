@@ -73,6 +73,31 @@ extern "C" void nncc_rt_matmul_f64(void *, int32_t, int32_t flags, const double 
 }
 
 namespace {
+template <typename In>
+void batch_matmul(void *ctx, const char *what, int32_t site, const nncc_matmul_shape *s, const In *a, const In *b, float *c) {
+  CallContext &cc = context(ctx);
+  try {
+    cc.batch_matmul.run(site, *s, a, b, c);
+  } catch (const std::exception &e) {
+    record(cc, fmt::format("{} of rank {}: {}", what, s->rank, e.what()));
+  }
+}
+} // namespace
+
+extern "C" void nncc_rt_batch_matmul_f32(void *ctx, int32_t site, const nncc_matmul_shape *s, const float *a, const float *b, float *c) {
+  batch_matmul(ctx, "batched matmul", site, s, a, b, c);
+}
+
+extern "C" void nncc_rt_batch_matmul_bf16(void *ctx, int32_t site, const nncc_matmul_shape *s, const uint16_t *a, const uint16_t *b,
+                                          float *c) {
+  batch_matmul(ctx, "batched bf16 matmul", site, s, a, b, c);
+}
+
+extern "C" void nncc_rt_batch_matmul_f64(void *, int32_t, const nncc_matmul_shape *s, const double *a, const double *b, double *c) {
+  nncc::runtime::batch_matmul_loop(nncc::runtime::MatmulGeometry(*s), a, b, c);
+}
+
+namespace {
 /// Runs a oneDNN call on images of shape s; when it fails, records why and
 /// computes the result with the plain loops instead (the Session then
 /// reports the error). The loops know NCHW only: with a blocked side the

@@ -50,13 +50,13 @@ void fill_all(Tensor &t, double v) {
   }
 }
 
+} // namespace
+
 std::string declared_str(const ModelDesc &m, const TensorDesc &t) {
   std::vector<std::string> dims;
   for (const DimDesc &d : t.shape) dims.push_back(d.is_symbolic() ? m.symbols[static_cast<size_t>(d.symbol)] : std::to_string(d.size));
   return t.shape.empty() ? dtype_name(t.dtype) : fmt::format("{}[{}]", dtype_name(t.dtype), fmt::join(dims, ", "));
 }
-
-} // namespace
 
 struct Session::Impl {
   std::shared_ptr<const LoadedModel> model;

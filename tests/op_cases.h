@@ -72,6 +72,24 @@ inline const OpCase kOpCases[] = {
     {"flatten into a dense layer", "input x : f64[2, 2, 3, 3]\n param a : f64[2, 3, 3]\n param W : f64[18, 3]\n"
                                    " loss sum(square(flatten(x * a) @ W))"},
     {"value used several times", "input x : f64[3]\n param a : f64[3]\n h = a * x\n loss sum(h * h + h * a)"},
+    // Sequence ops (SPEC 1.6b).
+    {"batched matmul against one matrix", "input x : f64[2, 3, 4]\n input t : f64[2, 3, 5]\n param W : f64[4, 5]\n loss sum((x @ W) * t)"},
+    {"batched matmul, broadcast batch axes", "input t : f64[2, 3, 3, 2]\n param A : f64[2, 1, 3, 4]\n param B : f64[3, 4, 2]\n"
+                                             " loss sum((A @ B) * t)"},
+    {"batched matmul with vectors", "input t : f64[2, 3]\n input u : f64[2, 3]\n param A : f64[2, 3, 4]\n param w : f64[4]\n param v : f64[3]\n"
+                                    " loss sum((A @ w) * t) + sum((v @ A) * (u @ A))"},
+    {"transpose with axes", "input t : f64[4, 2, 3]\n param a : f64[2, 3, 4]\n"
+                            " loss sum(transpose(a, axes = [2, 0, 1]) * t) + sum(square(transpose(a, axes = [0, -1, -2]) @ a))"},
+    {"tril and a causal softmax", "input x : f64[2, 4, 3]\n input t : f64[2, 4, 4]\n param W : f64[3, 3]\n"
+                                  " s = (x @ W) @ transpose(x, axes = [0, 2, 1])\n"
+                                  " loss sum(softmax(tril(s, fill = -inf)) * t) + sum(tril(s) * t)"},
+    {"one-head causal self-attention", "input ids : i32[2, 4]\n input y : i32[2, 4]\n param E : f64[5, 6] = normal(0, 1)\n"
+                                       " param P : f64[4, 6] = normal(0, 1)\n param Wq : f64[6, 6]\n param Wk : f64[6, 6]\n"
+                                       " param Wv : f64[6, 6]\n param Wo : f64[6, 5]\n param g : f64[6] = ones\n"
+                                       " h = layernorm(embedding(E, ids) + P) * g\n"
+                                       " s = (h @ Wq) @ transpose(h @ Wk, axes = [0, 2, 1]) * 0.4\n"
+                                       " a = softmax(tril(s, fill = -inf)) @ (h @ Wv)\n"
+                                       " loss cross_entropy(gelu(a + h) @ Wo, y)"},
     {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
                     " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},
 };
@@ -79,6 +97,12 @@ inline const OpCase kOpCases[] = {
 /// Ops that only appear in outputs (not differentiable), and symbolic dims:
 /// the JIT differential suite runs these too.
 inline const OpCase kForwardOpCases[] = {
+    {"multi-head attention on a symbolic batch", "input x : f64[N, 4, 8]\n input y : i32[N, 4]\n param Wq : f64[8, 8]\n param Wk : f64[8, 8]\n"
+                                                 " param Wv : f64[8, 8]\n param Wo : f64[8, 3]\n"
+                                                 " def heads(h) = transpose(reshape(h, [N, 4, 2, 4]), axes = [0, 2, 1, 3])\n"
+                                                 " s = heads(x @ Wq) @ transpose(reshape(x @ Wk, [N, 4, 2, 4]), axes = [0, 2, 3, 1]) * 0.5\n"
+                                                 " a = reshape(transpose(softmax(tril(s, fill = -inf)) @ heads(x @ Wv), axes = [0, 2, 1, 3]), [N, 4, 8])\n"
+                                                 " z = dropout(a, p = 0.2) @ Wo\n output z\n loss cross_entropy(z, y)"},
     {"argmax and onehot", "input x : f64[N, 4]\n input y : i32[N]\n param W : f64[4, 3]\n z = x @ W\n"
                           " c = argmax(z)\n o = onehot(y, 3)\n output c, o\n loss sum(square(z))"},
     {"symbolic batch with reductions", "input x : f64[N, 5]\n param a : f64[5]\n h = x * a\n m = max(h, axis = 0)\n"

@@ -2,6 +2,9 @@
 // its scatter-add gradient, onehot, plus the scalars const and size. They
 // work on any dtype (labels are reshaped and sliced too).
 #include "compiler/codegen/emitter.h"
+#include "ir/shape_rules.h"
+
+#include <functional>
 
 namespace nncc::codegen {
 
@@ -44,14 +47,21 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     if (auto axis = v.optional_int_attr("axis")) n = k.dim(in[ir::axis_index(*axis, static_cast<int>(in.size()))]);
     return k.store(d, b.CreateUIToFP(n, k.elt(d)), k.out(), k.i64(0));
   }
-  case OpKind::Transpose: {
-    Value *rows = k.dim(shape[1]), *cols = k.dim(shape[0]); // of the input
-    k.loop(rows, [&](Value *i) {
-      k.loop(cols, [&](Value *j) {
-        k.store(d, k.load(d, k.in(0), b.CreateNUWAdd(b.CreateNUWMul(i, cols), j)), k.out(), b.CreateNUWAdd(b.CreateNUWMul(j, rows), i));
+  case OpKind::Transpose: { // loops over the result, reading the operand through permuted strides
+    const ir::Shape &in = v.operands[0]->type.shape;
+    std::vector<size_t> perm = ir::transpose_permutation(v);
+    std::vector<Value *> in_strides(in.size());
+    Value *stride = k.i64(1);
+    for (size_t i = in.size(); i-- > 0;) in_strides[i] = stride, stride = b.CreateNUWMul(stride, k.dim(in[i]));
+    std::vector<Value *> extents;
+    for (const ir::Dim &e : shape) extents.push_back(k.dim(e));
+    std::function<void(size_t, Value *, Value *)> nest = [&](size_t axis, Value *out_at, Value *in_at) {
+      if (axis == shape.size()) return k.store(d, k.load(d, k.in(0), in_at), k.out(), out_at);
+      k.loop(extents[axis], [&](Value *i) {
+        nest(axis + 1, b.CreateNUWAdd(b.CreateNUWMul(out_at, extents[axis]), i), b.CreateNUWAdd(in_at, b.CreateNUWMul(i, in_strides[perm[axis]])));
       });
-    });
-    return;
+    };
+    return nest(0, k.i64(0), k.i64(0));
   }
   case OpKind::Concat: {
     int64_t axis = v.int_attr("axis");

@@ -28,6 +28,10 @@ ElementEnv prepare_element(Kernel &k, const ir::Value &v) {
     auto first_row = NNCC_RUNTIME_CALLEE(k.mc.module, nncc_rt_first_row);
     env.random_offset = batch_first ? b.CreateMul(b.CreateCall(first_row, {k.ctx()}), k.numel(v.type.shape, 1)) : k.i64(0);
   }
+  if (v.op == OpKind::Tril) {
+    env.rows = k.dim(v.type.shape[v.type.shape.size() - 2]);
+    env.cols = k.dim(v.type.shape.back());
+  }
   return env;
 }
 
@@ -89,6 +93,10 @@ Value *emit_element(Kernel &k, const ir::Value &v, const std::vector<Value *> &x
   case OpKind::ZerosLike: return c(0);
   case OpKind::Dropout: return b.CreateFMul(xs[0], dropout_scale(k, v, env));
   case OpKind::DropoutMask: return dropout_scale(k, v, env);
+  case OpKind::Tril: { // element (row, col) of its matrix: kept when col <= row
+    Value *col = b.CreateURem(env.flat, env.cols), *row = b.CreateURem(b.CreateUDiv(env.flat, env.cols), env.rows);
+    return b.CreateSelect(b.CreateICmpULE(col, row), xs[0], c(v.float_attr("fill")));
+  }
   case OpKind::BroadcastTo: return xs[0];
   case OpKind::Cast: {
     llvm::Type *to = k.elt(d);

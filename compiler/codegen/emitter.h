@@ -155,6 +155,7 @@ llvm::Value *emit_normal_cdf(Kernel &k, ir::DType d, llvm::Value *x);
 struct ElementEnv {
   llvm::Value *flat = nullptr, *count = nullptr, *random_base = nullptr;
   llvm::Value *random_offset = nullptr; // added to flat for dropout: first_row * elements per row
+  llvm::Value *rows = nullptr, *cols = nullptr; // tril: the extents of the last two axes
 };
 ElementEnv prepare_element(Kernel &k, const ir::Value &v);
 /// One element of an elementwise op from its operands' elements.

@@ -12,6 +12,7 @@
 #include "compiler/image_call.h"
 #include "compiler/kernel_plan.h"
 #include "compiler/pipeline.h"
+#include "ir/shape_rules.h"
 
 #include <algorithm>
 #include <array>
@@ -273,10 +274,13 @@ private:
   void call_matmul(std::span<const ir::Value *const> region) {
     const ir::Value &v = *region.front(), &root = *region.back();
     const ir::Value *a = v.operands[0], *b = v.operands[1];
+    bool swapped_a = swapped(a), swapped_b = swapped(b);
+    if (a->type.rank() > 2 || b->type.rank() > 2 || (transposed(a) && !swapped_a) || (transposed(b) && !swapped_b))
+      return call_batch_matmul(v);
     auto [bias, activation] = epilogue(region);
     int flags = 0;
-    if (transposed(a)) flags |= NNCC_TRANSPOSE_A;
-    if (transposed(b)) flags |= NNCC_TRANSPOSE_B;
+    if (swapped_a) flags |= NNCC_TRANSPOSE_A;
+    if (swapped_b) flags |= NNCC_TRANSPOSE_B;
     // Vectors are matrices with one row (left) or one column (right).
     Value *m = a->type.rank() == 2 ? dim(a->type.shape[0]) : i64(1);
     Value *k = dim(a->type.shape.back());
@@ -290,6 +294,69 @@ private:
     }
     b_.CreateCall(callee, {ctx_, site(), b_.getInt32(static_cast<uint32_t>(flags)), buffer(a), buffer(b), buffer(&root), m, k, n,
                            bias ? buffer(bias) : null(), b_.getInt32(static_cast<uint32_t>(activation))});
+  }
+
+  /// A 2-D operand read as its stored matrix transposed (x.T).
+  bool swapped(const ir::Value *v) const { return transposed(v) && ir::transpose_permutation(*v) == std::vector<size_t>{1, 0}; }
+
+  /// How a matmul operand is read: its extents and strides in elements,
+  /// permuted when it is a transposed view of its operand's memory.
+  std::pair<std::vector<Value *>, std::vector<Value *>> strided_view(const ir::Value *x) {
+    const ir::Shape &stored = transposed(x) ? x->operands[0]->type.shape : x->type.shape;
+    std::vector<Value *> dense(stored.size()), dims, strides;
+    Value *stride = i64(1);
+    for (size_t i = stored.size(); i-- > 0;) dense[i] = stride, stride = b_.CreateNUWMul(stride, dim(stored[i]));
+    std::vector<size_t> perm(stored.size());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+    if (transposed(x)) perm = ir::transpose_permutation(*x);
+    for (size_t i = 0; i < perm.size(); ++i) {
+      dims.push_back(dim(x->type.shape[i]));
+      strides.push_back(dense[perm[i]]);
+    }
+    return {dims, strides};
+  }
+
+  /// A matmul of rank >= 3 operands (or of a permuted view): its geometry
+  /// (nncc_matmul_shape) on the stack, with a 1-D operand as a row [1, K]
+  /// or a column [K, 1] and every operand padded to the result's rank.
+  void call_batch_matmul(const ir::Value &v) {
+    const ir::Value *a = v.operands[0], *b = v.operands[1];
+    auto [a_dims, a_strides] = strided_view(a);
+    auto [b_dims, b_strides] = strided_view(b);
+    std::vector<Value *> c_dims;
+    for (const ir::Dim &d : v.type.shape) c_dims.push_back(dim(d));
+    if (a_dims.size() == 1) {
+      a_dims.insert(a_dims.begin(), i64(1)), a_strides.insert(a_strides.begin(), a_dims.back());
+      c_dims.insert(c_dims.end() - 1, i64(1));
+    }
+    if (b_dims.size() == 1) b_dims.push_back(i64(1)), b_strides.push_back(i64(1)), c_dims.push_back(i64(1));
+    size_t rank = c_dims.size();
+    if (rank > NNCC_MATMUL_MAX_RANK) throw std::logic_error("codegen: a matmul of more batch axes than the type rule allows");
+    auto pad = [&](std::vector<Value *> &dims, std::vector<Value *> &strides) {
+      while (dims.size() < rank) dims.insert(dims.begin(), i64(1)), strides.insert(strides.begin(), i64(0));
+    };
+    pad(a_dims, a_strides);
+    pad(b_dims, b_strides);
+    constexpr unsigned kMax = NNCC_MATMUL_MAX_RANK;
+    static_assert(sizeof(nncc_matmul_shape) == sizeof(int64_t) * (1 + 5 * kMax));
+    auto *type = llvm::ArrayType::get(b_.getInt64Ty(), 1 + 5 * kMax);
+    llvm::IRBuilder<> at_entry(&entry_->getEntryBlock(), entry_->getEntryBlock().begin());
+    Value *shape = at_entry.CreateAlloca(type, nullptr, "matmul_shape");
+    auto store = [&](unsigned at, Value *x) { b_.CreateStore(x, b_.CreateConstInBoundsGEP2_32(type, shape, 0, at)); };
+    store(0, i64(static_cast<int64_t>(rank)));
+    unsigned field = 0;
+    for (const auto *numbers : {&a_dims, &a_strides, &b_dims, &b_strides, &c_dims}) {
+      for (unsigned i = 0; i < rank; ++i) store(1 + field * kMax + i, (*numbers)[i]);
+      ++field;
+    }
+    llvm::FunctionCallee callee;
+    switch (a->type.dtype) {
+    case ir::DType::F64: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_batch_matmul_f64); break;
+    case ir::DType::BF16: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_batch_matmul_bf16); break;
+    case ir::DType::F32: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_batch_matmul_f32); break;
+    case ir::DType::I32: throw std::logic_error("codegen: a matmul of i32");
+    }
+    b_.CreateCall(callee, {ctx_, site(), shape, buffer(a), buffer(b), buffer(&v)});
   }
 
   /// The generated function of a loop kernel: one op, or a fused region

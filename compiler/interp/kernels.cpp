@@ -3,6 +3,7 @@
 #include "compiler/interp/interpreter.h"
 
 #include "compiler/image_call.h"
+#include "ir/shape_rules.h"
 #include "nncc/batch_norm_loops.hpp"
 #include "nncc/image_loops.hpp"
 #include "nncc/bf16.h"
@@ -141,16 +142,38 @@ double dropout_mask(const ir::Value &v, int64_t i, const RunOptions &o) {
   return rng::uniform(o.seed, stream, static_cast<uint64_t>(i)) >= p ? 1.0 / (1.0 - p) : 0.0;
 }
 
+/// NumPy's matmul: a 1-D left operand is a row, a 1-D right one a column;
+/// the batch axes before the last two broadcast.
 Tensor matmul(const Tensor &a, const Tensor &b, const Shape &out_shape, ir::DType dtype) {
-  int64_t m = a.shape.size() == 2 ? a.shape[0] : 1, k = a.shape.back();
-  int64_t n = b.shape.size() == 2 ? b.shape[1] : 1;
+  Shape as = a.shape, bs = b.shape;
+  if (as.size() == 1) as.insert(as.begin(), 1);
+  if (bs.size() == 1) bs.push_back(1);
+  size_t rank = std::max(as.size(), bs.size());
+  as.insert(as.begin(), rank - as.size(), 1);
+  bs.insert(bs.begin(), rank - bs.size(), 1);
+  int64_t m = as[rank - 2], k = as[rank - 1], n = bs[rank - 1];
+  std::vector<int64_t> batch(rank - 2), a_step(rank - 2), b_step(rank - 2); // per batch axis: extent, matrix strides
+  int64_t a_stride = m * k, b_stride = k * n;
+  for (size_t i = rank - 2; i-- > 0;) {
+    batch[i] = std::max(as[i], bs[i]);
+    a_step[i] = as[i] == 1 ? 0 : a_stride;
+    b_step[i] = bs[i] == 1 ? 0 : b_stride;
+    a_stride *= as[i];
+    b_stride *= bs[i];
+  }
   Tensor out = Tensor::zeros(dtype, out_shape);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double s = 0;
-      for (int64_t p = 0; p < k; ++p) s += at(a, i * k + p) * at(b, p * n + j);
-      at(out, i * n + j) = s;
-    }
+  std::vector<int64_t> index(rank - 2, 0);
+  for (int64_t c0 = 0; c0 < out.numel(); c0 += m * n) {
+    int64_t a0 = 0, b0 = 0;
+    for (size_t i = 0; i < index.size(); ++i) a0 += index[i] * a_step[i], b0 += index[i] * b_step[i];
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (int64_t p = 0; p < k; ++p) s += at(a, a0 + i * k + p) * at(b, b0 + p * n + j);
+        at(out, c0 + i * n + j) = s;
+      }
+    for (size_t i = index.size(); i-- > 0 && ++index[i] == batch[i];) index[i] = 0;
+  }
   return out;
 }
 
@@ -208,6 +231,14 @@ Tensor loop_op(const OpCall &c) {
   case OpKind::Step: return c.unary([](double a) { return a >= 0 ? 1.0 : 0.0; });
   case OpKind::Sign: return c.unary([](double a) { return a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0; });
   case OpKind::ZerosLike: return Tensor::zeros(c.dtype(), c.x(0).shape);
+  case OpKind::Tril: {
+    Tensor out{c.dtype(), c.x(0).shape, c.x(0).data};
+    int64_t cols = out.shape.back(), rows = out.shape[out.shape.size() - 2];
+    double fill = v.float_attr("fill");
+    for (int64_t i = 0; i < out.numel(); ++i)
+      if (i % cols > i / cols % rows) at(out, i) = fill;
+    return out;
+  }
   case OpKind::Dropout:
   case OpKind::DropoutMask: {
     Tensor out{c.dtype(), c.x(0).shape, c.x(0).data};
@@ -407,11 +438,18 @@ Tensor move_op(const OpCall &c) {
     AxisView view(c.x(0).shape, v.optional_int_attr("axis"));
     return Tensor::scalar(static_cast<double>(v.optional_int_attr("axis") ? view.n : c.x(0).numel()), dt);
   }
-  case OpKind::Transpose: {
+  case OpKind::Transpose: { // result element (i_0, ..., i_r) is the operand's element i_perm^-1
+    const Tensor &x = c.x(0);
+    std::vector<size_t> perm = ir::transpose_permutation(v);
+    std::vector<int64_t> in_strides(x.shape.size(), 1), index(perm.size(), 0);
+    for (size_t i = x.shape.size(); i-- > 1;) in_strides[i - 1] = in_strides[i] * x.shape[i];
     Tensor out = Tensor::zeros(dt, c.shape);
-    int64_t r = c.x(0).shape[0], cols = c.x(0).shape[1];
-    for (int64_t i = 0; i < r; ++i)
-      for (int64_t j = 0; j < cols; ++j) at(out, j * r + i) = at(c.x(0), i * cols + j);
+    for (int64_t flat = 0; flat < out.numel(); ++flat) {
+      int64_t from = 0;
+      for (size_t i = 0; i < perm.size(); ++i) from += index[i] * in_strides[perm[i]];
+      at(out, flat) = at(x, from);
+      for (size_t i = perm.size(); i-- > 0 && ++index[i] == c.shape[i];) index[i] = 0;
+    }
     return out;
   }
   case OpKind::Concat: return concat(c);

@@ -45,7 +45,7 @@ private:
     if (!fresh) return it->second;
     ir::Type type{ir::DType::BF16, x->type.shape};
     if (!x->is_argument() && x->op == OpKind::Transpose)
-      it->second = fn_.insert_before(user, OpKind::Transpose, {in_bf16(x->operands[0], x)}, {}, type, x->loc);
+      it->second = fn_.insert_before(user, OpKind::Transpose, {in_bf16(x->operands[0], x)}, x->attrs, type, x->loc);
     else
       it->second = fn_.insert_before(user, OpKind::Cast, {x}, {ir::DType::BF16}, type, x->loc);
     return it->second;

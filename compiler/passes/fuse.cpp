@@ -123,6 +123,9 @@ private:
 
   void fuse_epilogue(Value *mm) {
     if (mm->type.rank() < 2 || region_.count(mm)) return;
+    // A batched product has no epilogue (its bias would not be a row vector of a matrix).
+    if (mm->op == ir::OpKind::Matmul && std::any_of(mm->operands.begin(), mm->operands.end(), [](const Value *o) { return o->type.rank() > 2; }))
+      return;
     std::vector<Value *> members{mm};
     Value *last = mm;
     bool relu_only = !mm->info().has(ir::opflag::TAKES_EPILOGUE);

@@ -5,6 +5,7 @@
 #include "compiler/passes/grad_rules.h"
 
 #include "compiler/passes/expr.h"
+#include "ir/shape_rules.h"
 
 #include <fmt/format.h>
 #include <stdexcept>
@@ -68,8 +69,30 @@ Grads matmul_rule(Rule &r) {
   auto outer = [&](const Expr &u, const Expr &v) { return matmul(col(u), row(v)).as(fmt::format("outer({}, {})", u.text, v.text)); };
   if (ra == 1 && rb == 1) return {g * b, g * a}; // dot product: g is a scalar
   if (ra == 2 && rb == 1) return {outer(g, b), matmul(a.T(), g)};
-  if (ra == 1) return {matmul(b, g), outer(a, g)};
-  return {matmul(g, b.T()), matmul(a.T(), g)};
+  if (ra == 1 && rb == 2) return {matmul(b, g), outer(a, g)};
+  if (ra <= 2 && rb <= 2) return {matmul(g, b.T()), matmul(a.T(), g)};
+  // Batched: the matrices' transposes (PyTorch's x.mT) in each batch
+  // element; autodiff sums the products over the axes an operand was
+  // broadcast along. A 1-D operand is a row [1, K] or a column [K, 1].
+  auto mT = [&](const Expr &v) {
+    int rank = v.value->type.rank();
+    if (rank == 2) return v.T();
+    std::vector<ir::Dim> axes;
+    for (int i = 0; i < rank; ++i) axes.push_back(ir::Dim::fixed(i == rank - 2 ? rank - 1 : i == rank - 1 ? rank - 2 : i));
+    return r.call(OpKind::Transpose, {v}, ir::attrs_of(OpKind::Transpose, {{"axes", axes}}), v.text + ".mT");
+  };
+  ir::Shape full = g.value->type.shape; // batch + [M, N], a vector's axis as 1
+  if (rb == 1) full.push_back(ir::Dim::fixed(1));
+  if (ra == 1) full.insert(full.end() - 1, ir::Dim::fixed(1));
+  Expr a2 = ra == 1 ? row(a) : a, b2 = rb == 1 ? col(b) : b, g2 = ra == 1 || rb == 1 ? r.reshape(g, full) : g;
+  Expr da = matmul(g2, mT(b2)), db = matmul(mT(a2), g2);
+  auto back_to = [&](const Expr &d, const Expr &matrix, const Expr &vector) {
+    Expr summed = r.call(OpKind::SumTo, {d}, ir::attrs_of(OpKind::SumTo, {{"shape", matrix.value->type.shape}}));
+    return r.reshape(summed, vector.value->type.shape);
+  };
+  if (ra == 1) da = back_to(da, a2, a);
+  if (rb == 1) db = back_to(db, b2, b);
+  return {da, db};
 }
 
 /// sum, mean, logsumexp: g spread back over the reduced elements.
@@ -208,6 +231,7 @@ Grads elementwise_rule(Rule &r) {
   }
   case OpKind::Step: return {r.call(OpKind::ZerosLike, {x(0)}, {}, "0")}; // flat: the gradient vanishes
   case OpKind::Dropout: return {g * r.call(OpKind::DropoutMask, {x(0)}, r.value.attrs)}; // the forward's mask
+  case OpKind::Tril: return {r.call(OpKind::Tril, {g}, ir::attrs_of(OpKind::Tril, {{"fill", 0.0}}))}; // g where kept, 0 where filled
   case OpKind::BroadcastTo: return {r.to_operand_shape(OpKind::SumTo, g, 0)};
   // NOT_DIFFERENTIABLE: vjp returns before asking.
   case OpKind::Greater: case OpKind::GreaterEqual: case OpKind::Sign: case OpKind::ZerosLike: case OpKind::DropoutMask: case OpKind::Cast:
@@ -278,7 +302,14 @@ Grads structural_rule(Rule &r) {
     return {r.call(OpKind::MaxPool2dGrad, {r.x(0), r.y, g}, r.value.attrs, fmt::format("{} at the max of each window", g.text))};
   case OpKind::AvgPool2d: // g spread evenly over each window
     return {r.call(OpKind::AvgPool2dGrad, {r.x(0), g}, r.value.attrs, fmt::format("{} spread over each window", g.text))};
-  case OpKind::Transpose: return {g.T()};
+  case OpKind::Transpose: {
+    if (attr_is_none(r.value.attr("axes"))) return {g.T()};
+    std::vector<size_t> perm = ir::transpose_permutation(r.value);
+    std::vector<ir::Dim> inverse(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = ir::Dim::fixed(static_cast<int64_t>(i));
+    return {r.call(OpKind::Transpose, {g}, ir::attrs_of(OpKind::Transpose, {{"axes", inverse}}),
+                   fmt::format("transpose({}, axes={})", g.text, ir::shape_str(inverse)))};
+  }
   case OpKind::Reshape:
   case OpKind::Flatten: return {r.reshape(g, r.value.operands[0]->type.shape)};
   case OpKind::Concat: return concat_rule(r);

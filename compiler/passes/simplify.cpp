@@ -7,6 +7,7 @@
 
 #include "compiler/interp/interpreter.h"
 #include "compiler/pipeline.h"
+#include "ir/shape_rules.h"
 
 #include <cmath>
 
@@ -113,10 +114,21 @@ const RewriteRule kRules[] = {
     {"sub-zero", OpKind::Sub, [](ir::Function &, Value &v) { return other_than_const(v, 0.0, false); }},
     {"div-by-one", OpKind::Div, [](ir::Function &, Value &v) { return other_than_const(v, 1.0, false); }},
     {"double-negation", OpKind::Neg, [](ir::Function &, Value &v) { return operand_through(v, OpKind::Neg); }},
-    {"transpose-of-transpose", OpKind::Transpose,
-     [](ir::Function &, Value &v) {
+    {"transpose-of-transpose", OpKind::Transpose, // when the permutations undo each other
+     [](ir::Function &, Value &v) -> Value * {
        Value *x = operand_through(v, OpKind::Transpose);
-       return x && same_type(x, &v) ? x : nullptr;
+       if (!x) return nullptr;
+       std::vector<size_t> outer = ir::transpose_permutation(v), inner = ir::transpose_permutation(*v.operands[0]);
+       for (size_t j = 0; j < outer.size(); ++j)
+         if (inner[outer[j]] != j) return nullptr;
+       return x;
+     }},
+    {"transpose-identity", OpKind::Transpose, // axes = [0, 1, ..., r-1]
+     [](ir::Function &, Value &v) -> Value * {
+       std::vector<size_t> perm = ir::transpose_permutation(v);
+       for (size_t j = 0; j < perm.size(); ++j)
+         if (perm[j] != j) return nullptr;
+       return v.operands[0];
      }},
     {"reshape-of-reshape", OpKind::Reshape,
      [](ir::Function &, Value &v) -> Value * {

@@ -13,7 +13,7 @@ namespace nncc::data {
 namespace {
 
 const char *kFashionDir = "/usr/share/datasets/fashion-mnist/";
-const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN][,header=yes|no] or npy:NAME=PATH,...";
+const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN][,header=yes|no], npy:NAME=PATH,... or text:PATH,context=T[,split=F][,stride=S]";
 
 int64_t integer_option(const std::string &spec, const std::map<std::string, std::string> &o, const std::string &key, int64_t fallback) {
   auto it = o.find(key);
@@ -79,6 +79,18 @@ Splits load(const std::string &spec, double image_scale) {
     }
     return {from_csv(spec, o[""], o.count("label") ? o["label"] : "", header), std::nullopt};
   }
+  if (spec.starts_with("text:")) {
+    auto o = spec_options(spec, 5);
+    expect_keys(spec, o, {"", "context", "split", "stride"});
+    if (!o.count("") || !o.count("context")) throw Error(fmt::format("data spec '{}': text needs PATH,context=T", spec));
+    double split = 0.9;
+    if (o.count("split")) {
+      const std::string &f = o["split"];
+      auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), split);
+      if (ec != std::errc() || end != f.data() + f.size()) throw Error(fmt::format("data spec '{}': split={} is not a number", spec, f));
+    }
+    return from_text(spec, o[""], integer_option(spec, o, "context", 0), split, integer_option(spec, o, "stride", 1));
+  }
   if (spec.starts_with("npy:")) return {from_npy(spec, spec_options(spec, 4), image_scale), std::nullopt};
   throw Error(fmt::format("unknown data spec '{}' (expected {})", spec, kKnownSpecs));
 }
@@ -139,7 +151,7 @@ Tensor gather(const Dataset &d, const std::string &field, std::span<const int64_
 }
 
 Dataset subset(const Dataset &d, std::span<const int64_t> rows, std::string name) {
-  Dataset out{std::move(name), {}, static_cast<int64_t>(rows.size()), d.u8_scale};
+  Dataset out{std::move(name), {}, static_cast<int64_t>(rows.size()), d.u8_scale, d.vocabulary};
   for (const auto &[field, t] : d.fields) {
     std::vector<int64_t> row_shape(t.shape().begin() + 1, t.shape().end());
     out.fields.emplace(field, gather(d, field, rows, t.dtype(), row_shape));

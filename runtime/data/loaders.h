@@ -25,6 +25,10 @@ Dataset from_csv(const std::string &name, const std::string &path, const std::st
 /// other integer arrays i32, float arrays f32 (f64 stays f64).
 Dataset from_npy(const std::string &name, const std::map<std::string, std::string> &paths, double scale);
 
+/// `text:` (text_dataset.cpp): windows of `context` character ids and the
+/// next character of each, the first `split` of the text for training.
+Splits from_text(const std::string &spec, const std::string &path, int64_t context, double split, int64_t stride);
+
 Dataset xor_dataset();
 /// The classic spiral classification set (Karpathy's CS231n notes): `k`
 /// arms of `n` points each, angle noise N(0, 0.2^2) drawn from `seed`.

@@ -83,9 +83,13 @@ TEST_CASE("JIT matches the interpreter on every example model, at -O0 and -O2", 
 // difference, a few more bf16 roundings flip: 3e-3 there. (Products in f32
 // fail the 1e-4 of the op cases and of the other models.) Adam turns those
 // flips into steps of ±lr (see below), so Adam models take one step.
+// The transformer chains ~20 products whose bf16-rounded operands come from
+// softmax and layer norm: 4e-3 at most there (3.6e-4 with its layer norms
+// taken out, where a wrong product would be off by O(1)).
 TEST_CASE("JIT matches the interpreter on every example model with bf16 products", "[jit][bf16]") {
   for (const ExampleModel &m : example_models()) {
-    double tolerance = m.text.find("conv2d") != std::string::npos ? 3e-3 : 1e-4;
+    auto has = [&](const char *op) { return m.text.find(op) != std::string::npos; };
+    double tolerance = has("layernorm") ? 1e-2 : has("conv2d") ? 3e-3 : 1e-4;
     test::check_against_interpreter(m.name + " (bf16)", m.text,
                                     {.symbolic_dim = 8, .train_steps = m.adam ? 1 : 3, .tolerance = tolerance, .check_updated_state = !m.adam, .bf16 = true});
   }

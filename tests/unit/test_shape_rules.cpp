@@ -1,6 +1,7 @@
 #include "ir/ops.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 using namespace nncc::ir;
 
@@ -34,7 +35,35 @@ TEST_CASE("matmul shapes of SPEC 1.5", "[ops]") {
   REQUIRE_FALSE(bad.type);
   CHECK(bad.error.message == "matmul inner dimensions differ: f32[N, 2] @ f32[3, 8] (2 vs 3)");
   CHECK(bad.error.operands == std::vector<int>{0, 1});
-  CHECK_FALSE(infer(OpKind::Matmul, {f32({d(2), d(2), d(2)}), f32({d(2)})}).type);
+}
+
+TEST_CASE("batched matmul shapes of SPEC 1.6b follow NumPy's matmul", "[ops]") {
+  CHECK(infer(OpKind::Matmul, {f32({N, d(4), d(8)}), f32({d(8), d(3)})}).type == f32({N, d(4), d(3)}));
+  CHECK(infer(OpKind::Matmul, {f32({d(2), d(1), d(4), d(8)}), f32({d(5), d(8), d(3)})}).type == f32({d(2), d(5), d(4), d(3)}));
+  CHECK(infer(OpKind::Matmul, {f32({d(2), d(2), d(3)}), f32({d(3)})}).type == f32({d(2), d(2)}));
+  CHECK(infer(OpKind::Matmul, {f32({d(3)}), f32({N, d(3), d(5)})}).type == f32({N, d(5)}));
+  TypeResult bad = infer(OpKind::Matmul, {f32({N, d(4), d(8)}), f32({d(3), d(8), d(8)})});
+  REQUIRE_FALSE(bad.type);
+  CHECK(bad.error.message == "matmul batch axes do not broadcast: f32[N, 4, 8] @ f32[3, 8, 8] (batches [N] and [3])");
+  CHECK_FALSE(infer(OpKind::Matmul, {f32({d(2), d(4), d(8)}), f32({d(2), d(4), d(8)})}).type); // 8 vs 4
+  CHECK_FALSE(infer(OpKind::Matmul, {f32({d(1), d(1), d(1), d(1), d(1), d(1), d(1), d(2), d(2)}), f32({d(2), d(2)})}).type); // 7 batch axes
+}
+
+TEST_CASE("transpose permutes any axes; tril keeps a rank >= 2 type", "[ops]") {
+  auto axes = [](std::vector<int64_t> a) {
+    std::vector<Dim> dims;
+    for (int64_t i : a) dims.push_back(Dim::fixed(i));
+    return Attrs{dims};
+  };
+  CHECK(infer(OpKind::Transpose, {f32({N, d(3), d(4)})}, axes({0, 2, 1})).type == f32({N, d(4), d(3)}));
+  CHECK(infer(OpKind::Transpose, {f32({N, d(3), d(4), d(5)})}, axes({-1, 0, -2, 1})).type == f32({d(5), N, d(4), d(3)}));
+  TypeResult bad = infer(OpKind::Transpose, {f32({N, d(3), d(4)})}, axes({0, 0, 1}));
+  REQUIRE_FALSE(bad.type);
+  CHECK(bad.error.message == "transpose: axes = [0, 0, 1] is not a permutation of the 3 axes of f32[N, 3, 4]");
+  CHECK_FALSE(infer(OpKind::Transpose, {f32({N, d(3), d(4)})}, axes({0, 3, 1})).type);
+  CHECK_FALSE(infer(OpKind::Transpose, {f32({N, d(3), d(4)})}).type); // without axes: 2-D only
+  CHECK(infer(OpKind::Tril, {f32({N, d(4), d(4)})}, {-std::numeric_limits<double>::infinity()}).type == f32({N, d(4), d(4)}));
+  CHECK_FALSE(infer(OpKind::Tril, {f32({d(4)})}, {0.0}).type);
 }
 
 TEST_CASE("elementwise ops need floats of one dtype", "[ops]") {

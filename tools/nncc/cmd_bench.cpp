@@ -44,9 +44,10 @@ double product_flops(const ir::Function &fn, int64_t batch) {
   auto size = [&](const ir::Dim &d) { return static_cast<double>(d.is_symbolic() ? batch : d.size); };
   double macs = 0;
   for (const ir::Value *v : fn.body()) {
-    if (v->op == ir::OpKind::Matmul) {
-      const ir::Type &a = v->operands[0]->type, &b = v->operands[1]->type;
-      macs += (a.rank() == 2 ? size(a.shape[0]) : 1) * size(a.shape.back()) * (b.rank() == 2 ? size(b.shape[1]) : 1);
+    if (v->op == ir::OpKind::Matmul) { // one multiply-add per element of the result and step of the contraction
+      double elements = 1;
+      for (const ir::Dim &d : v->type.shape) elements *= size(d);
+      macs += elements * size(v->operands[0]->type.shape.back());
     } else if (v->op == ir::OpKind::Conv2d || v->op == ir::OpKind::Conv2dGradInput || v->op == ir::OpKind::Conv2dGradWeight) {
       nncc_conv_shape s = compiler::conv_shape(*v, batch);
       macs += static_cast<double>(s.n * s.o * s.oh * s.ow) * static_cast<double>(s.c / s.groups * s.kh * s.kw);

@@ -103,6 +103,7 @@ struct Options {
   CodeOptions code;
   LrSchedule schedule = LrSchedule::Constant;
   bool seed_given = false, batch_given = false, schedule_given = false, standardize = false;
+  std::string vocabulary; // of a text: dataset (set when the data is loaded)
 };
 
 /// --resume: loads the checkpoint and returns where to continue; seed, batch
@@ -115,6 +116,9 @@ Position resume(Session &s, Options &opt) {
   if (bool standardized = !Standardization::from_metadata(metadata).empty(); standardized != opt.standardize)
     throw Error(fmt::format("'{}' was trained {} --standardize: resume {} it, so that the features are scaled as before", opt.resume,
                             standardized ? "with" : "without", standardized ? "with" : "without"));
+  if (auto it = metadata.find(data::kVocabularyMetadata); (it == metadata.end() ? std::string() : it->second) != opt.vocabulary)
+    throw Error(fmt::format("'{}' was trained on {}: resume on a text with the same characters, so that each id means the same one", opt.resume,
+                            it == metadata.end() ? "data that is no text: dataset" : "a text with another vocabulary"));
   bool mid_epoch = p.steps_done > 0;
   if (opt.seed_given && opt.seed != p.seed && mid_epoch)
     throw Error(fmt::format("'{}' stopped inside epoch {} with --seed {}: resume with the same seed", opt.resume, p.epochs_done + 1, p.seed));
@@ -222,8 +226,9 @@ public:
   }
 
 private:
-  static data::Splits load_data(const Options &opt) {
+  static data::Splits load_data(Options &opt) {
     data::Splits data = opt.data.load(opt.data.data);
+    opt.vocabulary = data.train.vocabulary;
     if (!opt.test_data.empty()) data.test = opt.data.load(opt.test_data).train;
     if (opt.val_split > 0) data = hold_out(std::move(data.train), opt.val_split, opt.seed);
     return data;
@@ -381,6 +386,7 @@ private:
     if (!opt_.save.empty()) {
       std::map<std::string, std::string> metadata = at_.metadata();
       metadata.merge(scaling_.metadata());
+      if (!opt_.vocabulary.empty()) metadata[data::kVocabularyMetadata] = opt_.vocabulary;
       session_.save(opt_.save, metadata);
       fmt::print("saved {}\n", opt_.save);
     } else if (stopped) {
@@ -416,7 +422,7 @@ void add_train_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("train", "Train a model on a dataset through the JIT");
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
-  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL][,header=yes|no], npy:NAME=PATH,...");
+  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL][,header=yes|no], npy:NAME=PATH,..., text:PATH,context=T[,split=F][,stride=S]");
   auto *test = cmd->add_option("--test", opt->test_data, "test data (default: the dataset's own test split, if any)");
   cmd->add_option("--val-split", opt->val_split, "hold out this fraction of the training data (seeded by --seed) as the test data")
       ->check(CLI::Range(0.0, 1.0))

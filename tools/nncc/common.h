@@ -62,6 +62,7 @@ void add_gradcheck_command(CLI::App &app, int &status);
 void add_bench_command(CLI::App &app, int &status);
 void add_train_command(CLI::App &app, int &status);
 void add_eval_command(CLI::App &app, int &status);
+void add_sample_command(CLI::App &app, int &status);
 void add_compile_command(CLI::App &app, int &status);
 
 } // namespace nncc::tool

@@ -63,8 +63,11 @@ Binding::Binding(const ModelDesc &model, const data::Dataset &d, const std::map<
     // targets; floats never silently become integer labels.
     bool convertible = t.dtype() == a->dtype || is_float(a->dtype);
     if (!batched || need != have || !convertible)
-      throw Error(fmt::format("input '{}' ({} with a symbolic batch dimension first) cannot take field '{}' of dataset '{}' ({})",
-                              a->name, dtype_name(a->dtype), field, d.name, t.type_str()));
+      throw Error(fmt::format("input '{}' ({}) cannot take field '{}' of dataset '{}' ({}): {}", a->name, declared_str(model, *a), field,
+                              d.name, t.type_str(),
+                              !batched      ? std::string("the input's first dimension must be symbolic, one row per sample")
+                              : !convertible ? std::string("float data cannot be integer labels")
+                                             : fmt::format("its rows hold {} elements, the input's {}", have, need)));
     if (a->index_limit > 0 && t.dtype() == DType::I32) check_label_range(t, a->index_limit, a->name, field, d);
     std::vector<int64_t> shape;
     for (size_t i = 1; i < a->shape.size(); ++i) shape.push_back(a->shape[i].size);

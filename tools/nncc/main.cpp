@@ -22,6 +22,7 @@ int main(int argc, char **argv) {
   add_bench_command(app, status);
   add_train_command(app, status);
   add_eval_command(app, status);
+  add_sample_command(app, status);
   std::vector<std::string> commands;
   for (const CLI::App *sub : app.get_subcommands([](CLI::App *) { return true; })) commands.push_back(sub->get_name());
   if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {

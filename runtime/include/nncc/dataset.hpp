@@ -17,7 +17,12 @@ struct Dataset {
   TensorMap fields; // "x": features, "y": labels or targets
   int64_t rows = 0;
   double u8_scale = 1; // u8 fields (images) feed float inputs as u8_scale · value
+  std::string vocabulary; // a text: dataset's characters in id order (UTF-8); empty otherwise
 };
+
+/// The checkpoint metadata key nncc train stores a text: dataset's
+/// vocabulary under (nncc sample maps ids back to characters with it).
+inline constexpr const char *kVocabularyMetadata = "text.vocabulary";
 
 struct Splits {
   Dataset train;

@@ -20,6 +20,21 @@ enum { NNCC_MIN_PARALLEL_ELEMENTS = 1 << 15 };
 enum { NNCC_TRANSPOSE_A = 1, NNCC_TRANSPOSE_B = 2 };
 enum { NNCC_ACTIVATION_NONE = 0, NNCC_ACTIVATION_RELU = 1, NNCC_ACTIVATION_TANH = 2, NNCC_ACTIVATION_SIGMOID = 3 };
 
+/* The geometry of a batched matrix product (nncc_rt_batch_matmul_*): every
+ * operand as `rank` axes (at most NNCC_MATMUL_MAX_RANK; leading axes padded
+ * with extent 1), the last two the matrices: a [.., M, K], b [.., K, N],
+ * c [.., M, N]. a and b are read through strides in elements (a transposed
+ * view is permuted strides, no copy); c is stored densely. Batch axes
+ * broadcast (extent 1 against more); a batch axis where c has extent 1 but
+ * a or b more is summed over (the weight gradient of x[N, T, D] @ W[D, E]). */
+enum { NNCC_MATMUL_MAX_RANK = 8 };
+typedef struct nncc_matmul_shape {
+  int64_t rank;
+  int64_t a_dims[NNCC_MATMUL_MAX_RANK], a_strides[NNCC_MATMUL_MAX_RANK];
+  int64_t b_dims[NNCC_MATMUL_MAX_RANK], b_strides[NNCC_MATMUL_MAX_RANK];
+  int64_t c_dims[NNCC_MATMUL_MAX_RANK];
+} nncc_matmul_shape;
+
 /* The geometry of an image op call (conv2d, pooling, relayout): input
  * [n, c, h, w], weights [o, c/groups, kh, kw] (pools: o = c, the window
  * kh x kw), output [n, o, oh, ow]. `layout` says which images are stored

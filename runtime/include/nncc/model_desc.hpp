@@ -83,4 +83,7 @@ struct ModelDesc {
   }
 };
 
+/// A declared type as the .nn file writes it, symbols by name: "i32[N, 64]".
+std::string declared_str(const ModelDesc &m, const TensorDesc &t);
+
 } // namespace nncc
