@@ -149,6 +149,7 @@ void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::s
                       std::span<const ir::Value *const> stored) {
   const ir::Value &root = *group.back();
   FusedElements elements(k, group, inputs, stored);
+  k.independent_iterations();
   LoopNest nest(root.type.shape);
   nest.add(root.type.shape);
   for (const ir::Value *in : inputs) nest.add(in->type.shape);

@@ -81,14 +81,16 @@ Value *Kernel::numel(const ir::Shape &s, size_t from, size_t to) {
 }
 
 Value *Kernel::load(ir::DType d, Value *ptr, Value *index) {
-  Value *x = b_.CreateLoad(stored(d), b_.CreateInBoundsGEP(stored(d), ptr, index));
+  llvm::LoadInst *x = b_.CreateLoad(stored(d), b_.CreateInBoundsGEP(stored(d), ptr, index));
+  if (access_group_) x->setMetadata(llvm::LLVMContext::MD_access_group, access_group_);
   if (d != ir::DType::BF16) return x;
   return b_.CreateBitCast(b_.CreateShl(b_.CreateZExt(x, b_.getInt32Ty()), 16), b_.getFloatTy());
 }
 
 void Kernel::store(ir::DType d, Value *value, Value *ptr, Value *index) {
   if (d == ir::DType::BF16) value = b_.CreateTrunc(bf16_bits(b_, value), b_.getInt16Ty());
-  b_.CreateStore(value, b_.CreateInBoundsGEP(stored(d), ptr, index));
+  llvm::StoreInst *st = b_.CreateStore(value, b_.CreateInBoundsGEP(stored(d), ptr, index));
+  if (access_group_) st->setMetadata(llvm::LLVMContext::MD_access_group, access_group_);
 }
 
 void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {
@@ -108,9 +110,18 @@ void Kernel::loop(Value *first, Value *last, const std::function<void(Value *)> 
   body(i);
   Value *next = b_.CreateNUWAdd(i, i64(1));
   i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpSLT(next, last), head, exit);
+  llvm::BranchInst *latch = b_.CreateCondBr(b_.CreateICmpSLT(next, last), head, exit);
+  if (access_group_) {
+    llvm::Metadata *parallel[] = {llvm::MDString::get(c, "llvm.loop.parallel_accesses"), access_group_};
+    llvm::Metadata *self[] = {nullptr, llvm::MDNode::get(c, parallel)};
+    llvm::MDNode *id = llvm::MDNode::getDistinct(c, self);
+    id->replaceOperandWith(0, id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+  }
   b_.SetInsertPoint(exit);
 }
+
+void Kernel::independent_iterations() { access_group_ = llvm::MDNode::getDistinct(mc.llvm(), {}); }
 
 void Kernel::allow_reassociation() {
   llvm::FastMathFlags fmf;

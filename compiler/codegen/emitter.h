@@ -77,6 +77,14 @@ public:
   void allow_reassociation();
   /// A mutable local (promoted to a register by the optimizer).
   llvm::Value *local(llvm::Type *type, llvm::Value *initial);
+  /// Declares that the iterations of the loops emitted from here on touch
+  /// disjoint elements: an elementwise loop, whose result may overwrite an
+  /// operand of its type (plan_memory's in-place rule), element i read
+  /// before it is written. Loads, stores and loops then carry LLVM's
+  /// llvm.access.group / llvm.loop.parallel_accesses, so the vectorizer
+  /// needs no run-time overlap check (which an in-place loop fails, running
+  /// scalar code).
+  void independent_iterations();
 
   const ModuleContext &mc;
 
@@ -87,6 +95,7 @@ private:
   llvm::BasicBlock *entry_;
   std::vector<llvm::Value *> args_;
   std::map<std::string, llvm::Value *> dims_;
+  llvm::MDNode *access_group_ = nullptr; // set by independent_iterations
 };
 
 /// An iteration space with several tensors read or written in it, each

@@ -276,7 +276,7 @@ private:
     const ir::Value *a = v.operands[0], *b = v.operands[1];
     bool swapped_a = swapped(a), swapped_b = swapped(b);
     if (a->type.rank() > 2 || b->type.rank() > 2 || (transposed(a) && !swapped_a) || (transposed(b) && !swapped_b))
-      return call_batch_matmul(v);
+      return call_batch_matmul(v, root); // root: the product, or the sum_to of its batch axes (fuse's matmul-batch-sum)
     auto [bias, activation] = epilogue(region);
     int flags = 0;
     if (swapped_a) flags |= NNCC_TRANSPOSE_A;
@@ -319,12 +319,14 @@ private:
   /// A matmul of rank >= 3 operands (or of a permuted view): its geometry
   /// (nncc_matmul_shape) on the stack, with a 1-D operand as a row [1, K]
   /// or a column [K, 1] and every operand padded to the result's rank.
-  void call_batch_matmul(const ir::Value &v) {
+  /// `out` is the product, or a sum_to of its batch axes: the result then
+  /// has extent 1 on the summed axes, which the runtime adds up.
+  void call_batch_matmul(const ir::Value &v, const ir::Value &out) {
     const ir::Value *a = v.operands[0], *b = v.operands[1];
     auto [a_dims, a_strides] = strided_view(a);
     auto [b_dims, b_strides] = strided_view(b);
-    std::vector<Value *> c_dims;
-    for (const ir::Dim &d : v.type.shape) c_dims.push_back(dim(d));
+    std::vector<Value *> c_dims(v.type.rank() - out.type.rank(), i64(1));
+    for (const ir::Dim &d : out.type.shape) c_dims.push_back(dim(d));
     if (a_dims.size() == 1) {
       a_dims.insert(a_dims.begin(), i64(1)), a_strides.insert(a_strides.begin(), a_dims.back());
       c_dims.insert(c_dims.end() - 1, i64(1));
@@ -356,7 +358,7 @@ private:
     case ir::DType::F32: callee = NNCC_RUNTIME_CALLEE(mc_.module, nncc_rt_batch_matmul_f32); break;
     case ir::DType::I32: throw std::logic_error("codegen: a matmul of i32");
     }
-    b_.CreateCall(callee, {ctx_, site(), shape, buffer(a), buffer(b), buffer(&v)});
+    b_.CreateCall(callee, {ctx_, site(), shape, buffer(a), buffer(b), buffer(&out)});
   }
 
   /// The generated function of a loop kernel: one op, or a fused region

@@ -4,6 +4,8 @@
 //    columns or channels and a relu, tanh or sigmoid after it become one
 //    oneDNN call (bias + eltwise post-op); a batch norm in training and a
 //    relu after it, one pass of the runtime's loops;
+//  - matmul-batch-sum: a batched matmul and the sum_to over its batch axes
+//    that follows it (a weight's gradient) are one product;
 //  - elementwise-loop: a chain of elementwise ops of one type whose
 //    intermediate values nothing else reads is one loop (the Adam update of
 //    a param, relu's backward mask and product, ...); values of the chain
@@ -121,11 +123,25 @@ private:
     return true;
   }
 
+  /// A sum_to of a batched product that keeps its last two axes (the
+  /// matrices) and sums batch axes only: the gradient of a weight shared by
+  /// every row block, sum over n of h[n]ᵀ @ g[n]. The runtime computes it as
+  /// one product whose contraction runs over the summed axes too (N·T rows of
+  /// [N, T, D] against [N, T, E]), never storing the batch of products.
+  static bool sums_batch_axes_only(const Value &sum, const Value &mm) {
+    const ir::Shape &to = sum.type.shape, &from = mm.type.shape;
+    return sum.op == ir::OpKind::SumTo && to.size() >= 2 && to[to.size() - 1] == from.back() && to[to.size() - 2] == from[from.size() - 2];
+  }
+
   void fuse_epilogue(Value *mm) {
     if (mm->type.rank() < 2 || region_.count(mm)) return;
-    // A batched product has no epilogue (its bias would not be a row vector of a matrix).
-    if (mm->op == ir::OpKind::Matmul && std::any_of(mm->operands.begin(), mm->operands.end(), [](const Value *o) { return o->type.rank() > 2; }))
+    // A batched product has no bias or activation epilogue (its bias would
+    // not be a row vector of a matrix), but it may sum its batch axes.
+    if (mm->op == ir::OpKind::Matmul && std::any_of(mm->operands.begin(), mm->operands.end(), [](const Value *o) { return o->type.rank() > 2; })) {
+      if (const Value *u = single_user(mm); u && sums_batch_axes_only(*u, *mm))
+        close(open({mm, const_cast<Value *>(u)}, u), "matmul-batch-sum");
       return;
+    }
     std::vector<Value *> members{mm};
     Value *last = mm;
     bool relu_only = !mm->info().has(ir::opflag::TAKES_EPILOGUE);
