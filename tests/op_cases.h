@@ -90,6 +90,9 @@ inline const OpCase kOpCases[] = {
                                        " s = (h @ Wq) @ transpose(h @ Wk, axes = [0, 2, 1]) * 0.4\n"
                                        " a = softmax(tril(s, fill = -inf)) @ (h @ Wv)\n"
                                        " loss cross_entropy(gelu(a + h) @ Wo, y)"},
+    {"cross_entropy over leading axes: label smoothing, soft targets", "input x : f64[2, 3, 4]\n input y : i32[2, 3]\n input t : f64[2, 3, 5]\n"
+                                                                      " param W : f64[4, 5]\n z = x @ W\n"
+                                                                      " loss cross_entropy(z, y, label_smoothing = 0.1) + cross_entropy(z, softmax(t))"},
     {"xor network", "input x : f64[4, 2]\n input y : f64[4, 1]\n param W1 : f64[2, 8]\n param b1 : f64[8]\n"
                     " param W2 : f64[8, 1]\n param b2 : f64[1]\n h = tanh(x @ W1 + b1)\n p = sigmoid(h @ W2 + b2)\n loss bce(p, y)"},
 };

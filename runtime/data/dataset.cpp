@@ -13,7 +13,7 @@ namespace nncc::data {
 namespace {
 
 const char *kFashionDir = "/usr/share/datasets/fashion-mnist/";
-const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN][,header=yes|no], npy:NAME=PATH,... or text:PATH,context=T[,split=F][,stride=S]";
+const char *kKnownSpecs = "fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=PATH,labels=PATH, csv:PATH[,label=COLUMN][,header=yes|no], npy:NAME=PATH,... or text:PATH,context=T[,split=F][,stride=S][,holdout=chunks|tail]";
 
 int64_t integer_option(const std::string &spec, const std::map<std::string, std::string> &o, const std::string &key, int64_t fallback) {
   auto it = o.find(key);
@@ -81,7 +81,7 @@ Splits load(const std::string &spec, double image_scale) {
   }
   if (spec.starts_with("text:")) {
     auto o = spec_options(spec, 5);
-    expect_keys(spec, o, {"", "context", "split", "stride"});
+    expect_keys(spec, o, {"", "context", "split", "stride", "holdout"});
     if (!o.count("") || !o.count("context")) throw Error(fmt::format("data spec '{}': text needs PATH,context=T", spec));
     double split = 0.9;
     if (o.count("split")) {
@@ -89,7 +89,8 @@ Splits load(const std::string &spec, double image_scale) {
       auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), split);
       if (ec != std::errc() || end != f.data() + f.size()) throw Error(fmt::format("data spec '{}': split={} is not a number", spec, f));
     }
-    return from_text(spec, o[""], integer_option(spec, o, "context", 0), split, integer_option(spec, o, "stride", 1));
+    return from_text(spec, o[""], integer_option(spec, o, "context", 0), split, integer_option(spec, o, "stride", 1),
+                     o.count("holdout") ? o["holdout"] : "chunks");
   }
   if (spec.starts_with("npy:")) return {from_npy(spec, spec_options(spec, 4), image_scale), std::nullopt};
   throw Error(fmt::format("unknown data spec '{}' (expected {})", spec, kKnownSpecs));

@@ -26,8 +26,9 @@ Dataset from_csv(const std::string &name, const std::string &path, const std::st
 Dataset from_npy(const std::string &name, const std::map<std::string, std::string> &paths, double scale);
 
 /// `text:` (text_dataset.cpp): windows of `context` character ids and the
-/// next character of each, the first `split` of the text for training.
-Splits from_text(const std::string &spec, const std::string &path, int64_t context, double split, int64_t stride);
+/// next character of each; a fraction `split` of the text for training, the
+/// rest held out (`holdout`: "chunks" drawn from the whole text, or its "tail").
+Splits from_text(const std::string &spec, const std::string &path, int64_t context, double split, int64_t stride, const std::string &holdout);
 
 Dataset xor_dataset();
 /// The classic spiral classification set (Karpathy's CS231n notes): `k`

@@ -4,6 +4,7 @@
 #include "nncc/idx.hpp"
 #include "nncc/npy.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -229,4 +230,46 @@ TEST_CASE("npy: shapes of every rank parse, with or without a trailing comma") {
   CHECK(npy::read(npy_file("matrix.npy", "<f4", "(2, 3)", std::string(24, '\0'))).shape == std::vector<int64_t>{2, 3});
   CHECK(npy::read(npy_file("trailing.npy", "<f4", "(2, 3, )", std::string(24, '\0'))).shape == std::vector<int64_t>{2, 3});
   CHECK(npy::read(npy_file("empty.npy", "<f4", "(0, 3)", "")).shape == std::vector<int64_t>{0, 3});
+}
+
+TEST_CASE("text: windows of ids and the next character; held-out chunks never reach a training window") {
+  // 400 different characters (U+0100..U+028F, two bytes each in UTF-8):
+  // id i is the character at position i, so each window says where it was.
+  std::string text;
+  for (char32_t c = 0x100; c < 0x100 + 400; ++c) text += static_cast<char>(0xC0 | (c >> 6)), text += static_cast<char>(0x80 | (c & 0x3F));
+  std::string path = temp_file("distinct.txt", text);
+  auto starts = [](const data::Dataset &d) { // each row's first position; x and y consecutive from there
+    std::vector<int32_t> out;
+    const int32_t *x = d.fields.at("x").data<int32_t>(), *y = d.fields.at("y").data<int32_t>();
+    for (int64_t r = 0; r < d.rows; ++r) {
+      for (int t = 0; t < 4; ++t) {
+        CHECK(x[r * 4 + t] == x[r * 4] + t);
+        CHECK(y[r * 4 + t] == x[r * 4] + t + 1);
+      }
+      out.push_back(x[r * 4]);
+    }
+    return out;
+  };
+  // Context 4: chunks of 4 x 5 = 20 characters; round(0.1 x 20) = 2 held out.
+  data::Splits s = data::load("text:" + path + ",context=4");
+  REQUIRE(s.test);
+  CHECK(s.train.vocabulary.size() == text.size());
+  CHECK(s.train.vocabulary == s.test->vocabulary);
+  std::vector<bool> held(400, false);
+  std::vector<int32_t> test_starts = starts(*s.test);
+  CHECK((test_starts.size() == 2 * 16 || test_starts.size() == 40 - 4)); // two chunks apart, or adjacent
+  for (int32_t p : test_starts)
+    for (int i = p; i < p + 5; ++i) held[static_cast<size_t>(i)] = true;
+  std::vector<int32_t> train_starts = starts(s.train);
+  for (int32_t p : train_starts)
+    for (int i = p; i < p + 5; ++i) CHECK_FALSE(held[static_cast<size_t>(i)]);
+  CHECK(std::count(held.begin(), held.end(), true) == 40);
+  CHECK(train_starts.size() + test_starts.size() >= 396 - 4 * 4); // of 396: 4 lost where the parts meet, at most 4 times
+  // The same chunks every time (not the training seed's); holdout=tail is the end.
+  CHECK(starts(*data::load("text:" + path + ",context=4").test) == test_starts);
+  data::Splits tail = data::load("text:" + path + ",context=4,holdout=tail,stride=2");
+  std::vector<int32_t> tail_starts = starts(*tail.test);
+  REQUIRE(tail_starts.size() == 18);
+  CHECK(tail_starts.front() == 360);
+  CHECK(tail_starts.back() == 394);
 }

@@ -422,7 +422,7 @@ void add_train_command(CLI::App &app, int &status) {
   auto *cmd = app.add_subcommand("train", "Train a model on a dataset through the JIT");
   auto opt = std::make_shared<Options>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
-  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL][,header=yes|no], npy:NAME=PATH,..., text:PATH,context=T[,split=F][,stride=S]");
+  opt->data.add_to(*cmd, "training data: fashion-mnist, xor, spirals[:n=N,k=K,seed=S], idx:images=P,labels=P, csv:PATH[,label=COL][,header=yes|no], npy:NAME=PATH,..., text:PATH,context=T[,split=F][,stride=S][,holdout=chunks|tail]");
   auto *test = cmd->add_option("--test", opt->test_data, "test data (default: the dataset's own test split, if any)");
   cmd->add_option("--val-split", opt->val_split, "hold out this fraction of the training data (seeded by --seed) as the test data")
       ->check(CLI::Range(0.0, 1.0))
