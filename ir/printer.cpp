@@ -37,7 +37,11 @@ std::string describe_region(std::span<Value *const> body, size_t first) {
     if (body[end]->info().lowering == Lowering::Primitive) primitive = body[end];
   const Value &root = *body[end - 1];
   size_t ops = end - first;
+  if (primitive && root.info().lowering == Lowering::Reduce)
+    return fmt::format("{} summing its batch axes: {} ops, one call", primitive->info().name, ops);
   if (primitive) return fmt::format("{} with its epilogue: {} ops, one call", primitive->info().name, ops);
+  if (root.info().lowering == Lowering::Row)
+    return fmt::format("{} of a chain computed in each pass: {} ops, one kernel over the rows of {}", root.info().name, ops, root.type.str());
   if (root.info().lowering == Lowering::Reduce)
     return fmt::format("{} ops, one loop over {} reducing into {}", ops, root.operands[0]->type.str(), root.type.str());
   return fmt::format("{} ops, one loop over {}", ops, root.type.str());

@@ -216,7 +216,7 @@ void AxisView::for_each_group(Kernel &k, const std::function<void(Value *, Value
 }
 
 Value *Slice::at(Value *j) { return k.b().CreateNUWAdd(base, k.b().CreateNUWMul(j, stride)); }
-Value *Slice::load(Value *j) { return k.load(d, ptr, at(j)); }
+Value *Slice::load(Value *j) { return element ? element(at(j)) : k.load(d, ptr, at(j)); }
 
 Value *Slice::fold(Value *initial, const std::function<Value *(Value *, Value *)> &f) {
   Value *acc = k.local(initial->getType(), initial);

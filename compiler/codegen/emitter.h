@@ -130,6 +130,9 @@ struct Slice {
   Kernel &k;
   ir::DType d;
   llvm::Value *ptr, *base, *stride, *n;
+  /// When set, element i of the sliced tensor (flat index) is computed by
+  /// this instead of loaded from ptr: a row op's fused prologue.
+  std::function<llvm::Value *(llvm::Value *)> element = nullptr;
 
   llvm::Value *at(llvm::Value *j);
   llvm::Value *load(llvm::Value *j);
@@ -196,7 +199,11 @@ void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::s
 /// computed element by element from `inputs`.
 void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue,
                     std::span<const ir::Value *const> inputs, std::span<const ir::Value *const> stored);
-void emit_row_op(Kernel &k, const ir::Value &v);      // logsumexp, softmax, log_softmax, layernorm, argmax, max_grad
+/// logsumexp, softmax, log_softmax, layernorm, argmax, max_grad of v's
+/// operand read from input 0 — or, when `prologue` is not empty (softmax,
+/// log_softmax, layernorm), computed element by element from `inputs`, all
+/// of the operand's shape.
+void emit_row_op(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue, std::span<const ir::Value *const> inputs);
 void emit_loss(Kernel &k, const ir::Value &v);        // losses and their fused gradients
 void emit_data_movement(Kernel &k, const ir::Value &v); // transpose, concat, slice, embedding, onehot, size, const
 

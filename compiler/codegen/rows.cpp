@@ -4,6 +4,7 @@
 #include "compiler/codegen/emitter.h"
 
 #include <cmath>
+#include <optional>
 #include <llvm/IR/Intrinsics.h>
 
 namespace nncc::codegen {
@@ -11,9 +12,11 @@ namespace nncc::codegen {
 using ir::OpKind;
 using llvm::Value;
 
-void emit_row_op(Kernel &k, const ir::Value &v) {
+void emit_row_op(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue, std::span<const ir::Value *const> inputs) {
   auto &b = k.b();
   k.allow_reassociation();
+  std::optional<FusedElements> fused;
+  if (!prologue.empty()) fused.emplace(k, prologue, inputs, std::span<const ir::Value *const>());
 
   const ir::Value &x = *v.operands[0];
   ir::DType d = x.type.dtype;
@@ -22,6 +25,8 @@ void emit_row_op(Kernel &k, const ir::Value &v) {
   if (v.op == OpKind::MaxGrad) k.fill(d, k.out(), k.numel(x.type.shape), k.fconst(d, 0));
   view.for_each_group(k, [&](Value *group, Value *base, Value *stride) {
     Slice in{k, d, k.in(0), base, stride, view.n};
+    if (fused)
+      in.element = [&](Value *flat) { return fused->evaluate(k, std::vector<Value *>(inputs.size(), flat), flat); };
     Slice out{k, v.type.dtype, k.out(), base, stride, view.n};
     switch (v.op) {
     case OpKind::Logsumexp: k.store(d, in.logsumexp(), k.out(), group); break;

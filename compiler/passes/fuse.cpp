@@ -12,7 +12,10 @@
 //    that are results of the function are stored by the same loop;
 //  - reduction-prologue: a sum, mean, max or sum_to whose operand is such a
 //    chain reduces it as it is computed (the bias gradient sum_to(g * mask),
-//    the squared error of mse).
+//    the squared error of mse);
+//  - row-prologue: softmax, log_softmax or layernorm computes such a chain
+//    of its operand's shape in each pass over a row (attention's scaled,
+//    masked scores).
 // A value joins a region only when every user is in the region, so nothing
 // outside a region reads its intermediates before the region is computed.
 // Regions are made contiguous (members moved to just before their last
@@ -46,6 +49,7 @@ public:
       Value *v = *it;
       if (region_.count(v)) continue;
       if (is_reduction(v)) fuse_reduction(v);
+      else if (takes_row_prologue(v)) fuse_row_prologue(v);
       else if (in_loop(v)) fuse_loop(v);
     }
     make_contiguous();
@@ -171,6 +175,38 @@ private:
       grow(r, x->type);
     }
     close(r, "reduction-prologue");
+  }
+
+  /// Row ops that read their one operand element by element in each pass.
+  static bool takes_row_prologue(const Value *v) {
+    return v->op == ir::OpKind::Softmax || v->op == ir::OpKind::LogSoftmax || v->op == ir::OpKind::Layernorm;
+  }
+
+  /// The row op is the root; the chain computing its operand is evaluated
+  /// in each of its passes instead of stored — softmax(tril(s * c, fill =
+  /// -inf)) reads the scores once per pass and never writes the scaled,
+  /// masked copy. Only chains whose inputs are all of the operand's shape
+  /// (or immediates), none of them a result, so an element is found at the
+  /// row's own index.
+  void fuse_row_prologue(Value *row) {
+    int r = open({row}, row);
+    Value *x = row->operands[0];
+    if (in_loop(x) && internal_to(x, r)) {
+      region_[x] = r;
+      members_[r - 1].push_back(x);
+      grow(r, x->type);
+      auto &members = members_[r - 1];
+      bool aligned = std::all_of(members.begin() + 1, members.end(), [&](const Value *m) {
+        return !results_.count(m) && std::all_of(m->operands.begin(), m->operands.end(), [&](const Value *o) {
+                 return region_.count(o) || o->type.shape == x->type.shape || (o->type.rank() == 0 && !o->is_argument() && o->info().has(ir::opflag::CONSTANT));
+               });
+      });
+      if (!aligned) {
+        for (size_t i = 1; i < members.size(); ++i) region_.erase(members[i]);
+        members.resize(1);
+      }
+    }
+    close(r, "row-prologue");
   }
 
   /// Members move to just before their root (their users are all in the
