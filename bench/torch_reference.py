@@ -47,7 +47,8 @@ def cnn():
 class CharTransformer(nn.Module):
     """examples/char_transformer.nn: 2 pre-LN blocks, 4 heads of 32, d_model
     128, GELU MLP 4x, learned positions, 128-id vocabulary, context 64,
-    dropout 0.2 on the embeddings and each sublayer's output."""
+    dropout 0.2 on the embeddings and each sublayer's output and 0.1 on the
+    attention weights, output scores by the embedding (tied)."""
 
     def __init__(self, vocab=128, context=64, d=128, heads=4, layers=2):
         super().__init__()
@@ -62,6 +63,8 @@ class CharTransformer(nn.Module):
                 "up": nn.Linear(d, 4 * d), "down": nn.Linear(4 * d, d)}))
         self.nf = nn.LayerNorm(d)
         self.out = nn.Linear(d, vocab, bias=False)
+        self.out.weight = self.E.weight  # tied, as char_transformer.nn's logits = ... @ E.T
+        self.attention_drop = nn.Dropout(0.1)
         self.drop = nn.Dropout(0.2)
         self.register_buffer("causal", torch.tril(torch.ones(context, context, dtype=torch.bool)))
 
@@ -73,7 +76,7 @@ class CharTransformer(nn.Module):
             q, k, v = (b[w](a).view(n, t, self.heads, -1).transpose(1, 2) for w in "qkv")
             s = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
             s = s.masked_fill(~self.causal, float("-inf"))
-            a = (s.softmax(-1) @ v).transpose(1, 2).reshape(n, t, -1)
+            a = (self.attention_drop(s.softmax(-1)) @ v).transpose(1, 2).reshape(n, t, -1)
             h = h + self.drop(b["o"](a))
             h = h + self.drop(b["down"](nn.functional.gelu(b["up"](b["nm"](h)))))
         return self.out(self.nf(h))
