@@ -165,15 +165,21 @@ private:
     close(r, "elementwise-loop");
   }
 
+  /// Region r (of one root) takes the chain computing the root's operand;
+  /// false when the operand is no loop only the root reads.
+  bool take_operand_chain(int r, Value *root) {
+    Value *x = root->operands[0];
+    if (!in_loop(x) || !internal_to(x, r)) return false;
+    region_[x] = r;
+    members_[r - 1].push_back(x);
+    grow(r, x->type);
+    return true;
+  }
+
   /// The reduction is the root; its operand's chain is the loop it reduces.
   void fuse_reduction(Value *reduce) {
     int r = open({reduce}, reduce);
-    Value *x = reduce->operands[0];
-    if (in_loop(x) && internal_to(x, r)) {
-      region_[x] = r;
-      members_[r - 1].push_back(x);
-      grow(r, x->type);
-    }
+    take_operand_chain(r, reduce);
     close(r, "reduction-prologue");
   }
 
@@ -190,11 +196,8 @@ private:
   /// row's own index.
   void fuse_row_prologue(Value *row) {
     int r = open({row}, row);
-    Value *x = row->operands[0];
-    if (in_loop(x) && internal_to(x, r)) {
-      region_[x] = r;
-      members_[r - 1].push_back(x);
-      grow(r, x->type);
+    const Value *x = row->operands[0];
+    if (take_operand_chain(r, row)) {
       auto &members = members_[r - 1];
       bool aligned = std::all_of(members.begin() + 1, members.end(), [&](const Value *m) {
         return !results_.count(m) && std::all_of(m->operands.begin(), m->operands.end(), [&](const Value *o) {
