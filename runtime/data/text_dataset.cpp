@@ -114,13 +114,18 @@ Splits from_text(const std::string &spec, const std::string &path, int64_t conte
   std::string vocab = utf8::encode(vocabulary);
   std::string name = fmt::format("{} ({} characters, vocabulary {}, context {})", path, chars.size(), vocabulary.size(), context);
   Splits splits{windows(name, ids, train_runs, context, stride, vocab), windows(name + " held out", ids, test_runs, context, stride, vocab)};
-  for (auto [part, d] : {std::pair{"training", &splits.train}, std::pair{"held-out", &*splits.test}})
-    if (d->rows == 0) {
+  struct Part {
+    const char *name;
+    const Dataset &windows;
+    const Runs &runs;
+  };
+  for (const Part &part : {Part{"training", splits.train, train_runs}, Part{"held-out", *splits.test, test_runs}})
+    if (part.windows.rows == 0) {
       size_t size = 0;
-      for (const auto &run : part == std::string("training") ? train_runs : test_runs) size += run.second - run.first;
+      for (const auto &[begin, end] : part.runs) size += end - begin;
       throw Error(fmt::format("text '{}': context={} is longer than its {} text ({} of its {} characters at split={:g}): a window needs "
                               "context + 1 characters",
-                              path, context, part, size, chars.size(), split));
+                              path, context, part.name, size, chars.size(), split));
     }
   return splits;
 }

@@ -2,6 +2,7 @@
 
 #include "bf16_support.h"
 #include "matmul.h"
+#include "product_loop.h"
 #include "nncc/bf16.h"
 
 #include <algorithm>
@@ -11,9 +12,6 @@
 namespace nncc::runtime {
 
 namespace {
-inline float widen(float x) { return x; }
-inline double widen(double x) { return x; }
-inline float widen(uint16_t bf16_bits) { return bf16::to_float(bf16_bits); }
 
 /// Dense strides of `dims` (row-major).
 std::vector<int64_t> dense_strides(const std::vector<int64_t> &dims) {
@@ -103,13 +101,7 @@ template <typename In, typename Out> void batch_matmul_loop(const MatmulGeometry
       if (g.b_dims[i] != 1) b0 += index[i] * g.b_strides[i];
       if (g.c_dims[i] != 1) c0 += index[i] * c_strides[i];
     }
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t p = 0; p < k; ++p) {
-        Out aip = widen(a[a0 + i * am + p * ak]);
-        const In *brow = b + b0 + p * bk;
-        Out *crow = c + c0 + i * n;
-        for (int64_t j = 0; j < n; ++j) crow[j] += aip * widen(brow[j * bn]);
-      }
+    accumulate_product(a + a0, am, ak, b + b0, bk, bn, c + c0, m, k, n);
     for (size_t i = r - 2; i-- > 0 && ++index[i] == extent[i];) index[i] = 0;
   }
 }

@@ -5,6 +5,7 @@
 #include "nncc/kernel_abi.h"
 #include "nncc/image_loops.hpp"
 #include "post_ops.h"
+#include "product_loop.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,12 +16,6 @@
 
 namespace nncc::runtime {
 
-namespace {
-inline float widen(float x) { return x; }
-inline double widen(double x) { return x; }
-inline float widen(uint16_t bf16_bits) { return bf16::to_float(bf16_bits); }
-} // namespace
-
 template <typename In, typename Out>
 void matmul_loop(int flags, const In *a, const In *b, Out *c, int64_t m, int64_t k, int64_t n, const Out *bias,
                  int activation) {
@@ -28,13 +23,7 @@ void matmul_loop(int flags, const In *a, const In *b, Out *c, int64_t m, int64_t
   const int64_t a_row = flags & NNCC_TRANSPOSE_A ? 1 : k, a_col = flags & NNCC_TRANSPOSE_A ? m : 1;
   const int64_t b_row = flags & NNCC_TRANSPOSE_B ? 1 : n, b_col = flags & NNCC_TRANSPOSE_B ? k : 1;
   std::fill(c, c + m * n, Out(0));
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t p = 0; p < k; ++p) {
-      Out aip = widen(a[i * a_row + p * a_col]);
-      const In *brow = b + p * b_row;
-      Out *crow = c + i * n;
-      for (int64_t j = 0; j < n; ++j) crow[j] += aip * widen(brow[j * b_col]);
-    }
+  accumulate_product(a, a_row, a_col, b, b_row, b_col, c, m, k, n);
   if (bias)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * n + j] += bias[j];

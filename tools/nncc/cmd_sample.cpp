@@ -128,11 +128,11 @@ int run_sample(const SampleOptions &opt) {
   std::vector<int32_t> text = prompt_ids(opt.prompt, vocabulary);
   // Without a prompt, generation starts after a line break (or the first
   // character of the vocabulary when the text has none).
-  if (text.empty()) text.push_back(static_cast<int32_t>(std::lower_bound(vocabulary.begin(), vocabulary.end(), U'\n') - vocabulary.begin()) %
-                                   static_cast<int32_t>(vocabulary.size()));
-  std::string out;
-  for (int32_t id : text) utf8::append(out, vocabulary[static_cast<size_t>(id)]);
-  fmt::print("{}", opt.prompt.empty() ? "" : out);
+  if (text.empty()) {
+    auto line_break = std::find(vocabulary.begin(), vocabulary.end(), U'\n');
+    text.push_back(line_break == vocabulary.end() ? 0 : static_cast<int32_t>(line_break - vocabulary.begin()));
+  }
+  fmt::print("{}", opt.prompt); // checked above: valid UTF-8, every character in the vocabulary
   std::mt19937_64 rng(opt.seed);
   Tensor ids(DType::I32, {1, cm.context});
   auto v = static_cast<int64_t>(vocabulary.size());
