@@ -1,5 +1,5 @@
 // nncc train FILE.nn --data SPEC [--test SPEC | --val-split F] [--patience K]
-//   [--epochs E] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
+//   [--epochs E | --steps N] [--batch B] [--seed S] [--lr X] [--schedule constant|cosine]
 //   [--threads T] [--precision f32|bf16] [--check-nan] [--save CKPT] [--resume CKPT]
 //   [--log metrics.csv] [--plot loss.svg] [--scale F] [--bind INPUT=FIELD] [--standardize] [--check-sync N]
 // JIT-compiles the model and trains it: seeded shuffling each epoch, the
@@ -94,6 +94,7 @@ struct Options {
   DataOptions data;
   std::string path, test_data, save, resume, log, plot;
   int epochs = 1, threads = 0, patience = 0;
+  int64_t max_steps = 0; // --steps: train until this many train steps are done (0: --epochs decides)
   int64_t check_sync = 0; // data-parallel runs: compare the processes' state every this many steps (0: at the end only)
   double val_split = 0;
   int64_t batch = 64;
@@ -196,13 +197,19 @@ public:
         log_(open_log(opt, !comm_ || comm_->rank() == 0)),
         curves_{module.name, {}, {}, {}, {}}, bar_(!comm_ && ::isatty(STDOUT_FILENO)), steps_((data_.train.rows + opt.batch - 1) / opt.batch) {
     if (data_.test) test_binding_.emplace(model_.desc(), *data_.test, opt.data.overrides());
+    if (opt_.max_steps > 0) { // the epochs --steps takes, from where training stands
+      int64_t left = std::max<int64_t>(0, opt_.max_steps - session_.step()) + at_.steps_done;
+      opt_.epochs = static_cast<int>(at_.epochs_done + (left + steps_ - 1) / steps_);
+    }
   }
 
   int run() {
     if (opt_.patience > 0 && !data_.test)
       throw Error("--patience watches the test loss, and there is no test data: give --test or --val-split");
-    fmt::print("training {} on {} ({} samples{}), batch {}, {} epoch{}{}{}\n", name_, data_.train.name, data_.train.rows,
-               data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch, opt_.epochs, opt_.epochs > 1 ? "s" : "",
+    fmt::print("training {} on {} ({} samples{}), batch {}, {}{}{}\n", name_, data_.train.name, data_.train.rows,
+               data_.test ? fmt::format(", test {}", data_.test->rows) : "", opt_.batch,
+               opt_.max_steps > 0 ? fmt::format("{} steps ({} epoch{})", opt_.max_steps, opt_.epochs, opt_.epochs != 1 ? "s" : "")
+                                  : fmt::format("{} epoch{}", opt_.epochs, opt_.epochs > 1 ? "s" : ""),
                scheduled() ? fmt::format(", {} lr from {:.4g}", lr_schedule_name(opt_.schedule), at_.base_lr) : "",
                comm_ ? fmt::format(", data parallel on {} processes", comm_->size()) : "");
     if (!opt_.resume.empty())
@@ -212,6 +219,10 @@ public:
     for (int epoch = static_cast<int>(at_.epochs_done) + 1; epoch <= opt_.epochs && !stopped; ++epoch) {
       auto epoch_start = Clock::now();
       stopped = !train_epoch(epoch);
+      if (at_.steps_done < steps_ && out_of_steps()) {
+        end_partial_epoch(epoch, seconds_since(epoch_start));
+        break;
+      }
       if (at_.steps_done < steps_) {
         fmt::print("interrupted in epoch {}/{} after step {}/{} (train step {})\n", epoch, opt_.epochs, at_.steps_done, steps_, session_.step());
         break;
@@ -278,7 +289,7 @@ private:
   bool train_epoch(int epoch) {
     bar_.start_epoch();
     std::vector<int64_t> order = shuffled(data_.train.rows, opt_.seed, static_cast<uint64_t>(epoch));
-    for (int64_t step = at_.steps_done; step < steps_; ++step) {
+    for (int64_t step = at_.steps_done; step < steps_ && !out_of_steps(); ++step) {
       if (scheduled()) session_.set_lr(lr_at(epoch - 1, step));
       int64_t from = step * opt_.batch, n = std::min(opt_.batch, data_.train.rows - from);
       double loss = 0;
@@ -306,7 +317,7 @@ private:
       bar_.draw(epoch, opt_.epochs, step, steps_, loss, from + n, data_.train.rows - from - n);
       if (stop_requested()) {
         bar_.clear();
-        return at_.steps_done == steps_ && epoch == opt_.epochs;
+        return (at_.steps_done == steps_ && epoch == opt_.epochs) || out_of_steps();
       }
     }
     bar_.clear();
@@ -333,8 +344,16 @@ private:
     return requested > 0;
   }
 
+  /// --steps N: N train steps are done (counted by the session, so a
+  /// resumed run's count, even with another batch size).
+  bool out_of_steps() const { return opt_.max_steps > 0 && session_.step() >= opt_.max_steps; }
+
   bool scheduled() const { return opt_.schedule != LrSchedule::Constant; }
+  /// The scheduled lr before step `step` of epoch epochs_done + 1; with
+  /// --steps the schedule spans the N steps, and the next step is the
+  /// session's.
   double lr_at(int64_t epochs_done, int64_t step) const {
+    if (opt_.max_steps > 0) return scheduled_lr(opt_.schedule, at_.base_lr, session_.step(), opt_.max_steps);
     return scheduled_lr(opt_.schedule, at_.base_lr, epochs_done * steps_ + step, opt_.epochs * steps_);
   }
 
@@ -344,6 +363,21 @@ private:
     at_.epochs_done = epoch, at_.steps_done = 0, at_.loss_sum = 0;
     std::string line = fmt::format("epoch {}/{}  train_loss {:.4f}", epoch, opt_.epochs, train_loss);
     if (scheduled()) line += fmt::format("  next_lr {:.4g}", lr_at(epoch, 0));
+    report(line, epoch, train_loss, seconds);
+  }
+
+  /// --steps ended the run inside an epoch: the same line for the steps of
+  /// it that ran (train loss over their samples). The position stays inside
+  /// the epoch, so --resume continues it.
+  void end_partial_epoch(int epoch, double seconds) {
+    double train_loss = at_.loss_sum / static_cast<double>(std::min(at_.steps_done * opt_.batch, data_.train.rows));
+    report(fmt::format("step {}/{} (epoch {}/{}, step {}/{})  train_loss {:.4f}", session_.step(), opt_.max_steps, epoch, opt_.epochs,
+                       at_.steps_done, steps_, train_loss),
+           epoch, train_loss, seconds);
+  }
+
+  /// Prints `line` with the test loss and accuracy; the log and the curves.
+  void report(std::string line, int epoch, double train_loss, double seconds) {
     Evaluation t;
     if (data_.test) {
       t = evaluate(session_, *test_binding_, *data_.test, scores_);
@@ -429,7 +463,14 @@ void add_train_command(CLI::App &app, int &status) {
       ->excludes(test);
   cmd->add_option("--patience", opt->patience, "stop when the test loss has not improved for this many epochs (early stopping)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--epochs", opt->epochs, "train until this many epochs are done (counting a resumed run's)")->capture_default_str()->check(CLI::PositiveNumber);
+  auto *epochs = cmd->add_option("--epochs", opt->epochs, "train until this many epochs are done (counting a resumed run's)")
+                     ->capture_default_str()
+                     ->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", opt->max_steps,
+                  "train until this many steps are done (counting a resumed run's), then evaluate; the epochs follow from the batch "
+                  "(the last may end early), a --schedule spans the steps")
+      ->check(CLI::PositiveNumber)
+      ->excludes(epochs);
   auto *batch = cmd->add_option("--batch", opt->batch, "samples per step (the last batch may be smaller)")->capture_default_str()->check(CLI::PositiveNumber);
   auto *seed = cmd->add_option("--seed", opt->seed, "seed of the initial params, shuffling and dropout")->capture_default_str();
   cmd->add_option("--lr", opt->lr, "learning rate (default: the model file's, or the checkpoint's)")->check(CLI::PositiveNumber);
