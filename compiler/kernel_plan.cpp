@@ -57,6 +57,13 @@ private:
     return it == users_.end() ? std::span<const ir::Value *const>{} : it->second;
   }
 
+  /// A region's inner value that a later kernel reads (fuse's
+  /// row-epilogue: the row op's result, for the backward pass).
+  bool read_after_region(const ir::Value &v) const {
+    auto us = users(v);
+    return std::any_of(us.begin(), us.end(), [&](const ir::Value *u) { return u->region != v.region; });
+  }
+
   /// A transpose read only by ops that take transposed operands as strides.
   bool folds_into_readers(const ir::Value &v) const {
     auto us = users(v);
@@ -76,8 +83,15 @@ private:
     const ir::Value *self = &v;
     std::span<const ir::Value *const> values(&self, 1);
     if (v.region) values = regions_.at(v.region);
-    if (values.back() != &v) { // inside a region: its root's kernel computes it
-      plan_.storage[&v] = is_result(v) ? Storage{Kind::Result, result_index_.at(&v)} : Storage{Kind::Register};
+    if (values.back() != &v) { // inside a region: its root's kernel computes it (and stores it for later readers)
+      if (is_result(v)) {
+        plan_.storage[&v] = {Kind::Result, result_index_.at(&v)};
+      } else if (read_after_region(v)) {
+        plan_.storage[&v] = {Kind::Scratch, v.slot};
+        plan_.scratch.push_back(&v);
+      } else {
+        plan_.storage[&v] = {Kind::Register};
+      }
       return;
     }
     if (folds_into_readers(v)) {
@@ -88,10 +102,13 @@ private:
       plan_.storage[&v] = {Kind::Immediate};
       return;
     }
-    // A primitive with its epilogue is one call; a chain with its reduction one reduction.
-    // (and a blocked image's channel sums a runtime call: ir/layout.h).
+    // A primitive with its epilogue is one call; a chain with its reduction one reduction
+    // (and a blocked image's channel sums a runtime call: ir/layout.h); a
+    // row op with the chain after it one row kernel.
     ir::Lowering kind = values.front()->info().lowering == ir::Lowering::Primitive || ir::sums_blocked_channels(v) ? ir::Lowering::Primitive
                                                                                                                  : v.info().lowering;
+    if (std::any_of(values.begin(), values.end(), [](const ir::Value *m) { return m->info().lowering == ir::Lowering::Row; }))
+      kind = ir::Lowering::Row;
     Kernel k{kind, {values.begin(), values.end()}, {}, {}};
     if (aliases_operand(v)) {
       k.kind = ir::Lowering::Alias;
@@ -118,7 +135,7 @@ private:
     }
     k.writes.push_back(&v);
     for (const ir::Value *m : values.first(values.size() - 1))
-      if (plan_.where(m).kind == Kind::Result) k.writes.push_back(m);
+      if (plan_.where(m).kind != Kind::Register) k.writes.push_back(m);
     plan_.kernels.push_back(std::move(k));
   }
 

@@ -8,7 +8,8 @@
 //   - a transpose read only by matmuls nowhere: they read its operand
 //     through swapped strides;
 //   - scalar constants read only by loops in the loops' code (immediates);
-//   - a fused region's inner values in registers;
+//   - a fused region's inner values in registers (unless later kernels
+//     read them: a row-epilogue's row op);
 //   - everything else in scratch memory: an arena slot of plan_memory.
 // plan_memory assigns the slots from this plan's lifetimes, codegen lowers
 // the plan kernel by kernel, and `nncc dump --stage=opt --memory` prints it.
@@ -49,7 +50,7 @@ struct Kernel {
   /// immediates left out); otherwise the root's operands as written.
   std::vector<const ir::Value *> reads;
   /// What it stores: the root first, then the region's inner values that
-  /// are results of the function.
+  /// are results of the function or that later kernels read.
   std::vector<const ir::Value *> writes;
 
   const ir::Value &root() const { return *values.back(); }

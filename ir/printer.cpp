@@ -32,9 +32,11 @@ std::string with_loc(std::string text, const Location &loc) {
 
 std::string describe_region(std::span<Value *const> body, size_t first) {
   size_t end = first;
-  const Value *primitive = nullptr;
-  for (; end < body.size() && body[end]->region == body[first]->region; ++end)
+  const Value *primitive = nullptr, *row = nullptr;
+  for (; end < body.size() && body[end]->region == body[first]->region; ++end) {
     if (body[end]->info().lowering == Lowering::Primitive) primitive = body[end];
+    if (body[end]->info().lowering == Lowering::Row) row = body[end];
+  }
   const Value &root = *body[end - 1];
   size_t ops = end - first;
   if (primitive && root.info().lowering == Lowering::Reduce)
@@ -42,6 +44,7 @@ std::string describe_region(std::span<Value *const> body, size_t first) {
   if (primitive) return fmt::format("{} with its epilogue: {} ops, one call", primitive->info().name, ops);
   if (root.info().lowering == Lowering::Row)
     return fmt::format("{} of a chain computed in each pass: {} ops, one kernel over the rows of {}", root.info().name, ops, root.type.str());
+  if (row) return fmt::format("{} with the chain after it in its last pass: {} ops, one kernel over the rows of {}", row->info().name, ops, root.type.str());
   if (root.info().lowering == Lowering::Reduce)
     return fmt::format("{} ops, one loop over {} reducing into {}", ops, root.operands[0]->type.str(), root.type.str());
   return fmt::format("{} ops, one loop over {}", ops, root.type.str());

@@ -133,6 +133,11 @@ TypeResult layernorm(const OpInfo &op, std::span<const Type> xs, const Attrs &at
   return TypeResult::ok(xs[0]);
 }
 
+TypeResult layernorm_grad(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
+  TypeResult r = layernorm(op, xs, attrs);
+  return r.type ? same_pair(op, xs, attrs) : r;
+}
+
 TypeResult reduce(const OpInfo &op, std::span<const Type> xs, const Attrs &attrs) {
   if (auto e = require_float(op, xs, 0)) return *e;
   const AttrValue &axis_attr = op.attr(attrs, "axis");

@@ -90,6 +90,12 @@ inline const OpCase kOpCases[] = {
                                        " s = (h @ Wq) @ transpose(h @ Wk, axes = [0, 2, 1]) * 0.4\n"
                                        " a = softmax(tril(s, fill = -inf)) @ (h @ Wv)\n"
                                        " loss cross_entropy(gelu(a + h) @ Wo, y)"},
+    // fuse's row-epilogue: the affine and a chain after the layer norm, a
+    // dropout after a softmax, computed in the row kernel's last pass while
+    // the normalized value is stored for the backward pass.
+    {"layernorm and softmax with the chain after them", "input x : f64[2, 3, 5]\n input t : f64[2, 3, 5]\n param g : f64[5] = ones\n"
+                                                        " param b : f64[1, 1, 5]\n param s : f64\n h = relu(layernorm(x * 2 + t) * g + b + t)\n"
+                                                        " loss sum(square(h) * t) + sum(dropout(softmax(h * s), p = 0.2) * t)"},
     {"cross_entropy over leading axes: label smoothing, soft targets", "input x : f64[2, 3, 4]\n input y : i32[2, 3]\n input t : f64[2, 3, 5]\n"
                                                                       " param W : f64[4, 5]\n z = x @ W\n"
                                                                       " loss cross_entropy(z, y, label_smoothing = 0.1) + cross_entropy(z, softmax(t))"},
@@ -106,6 +112,9 @@ inline const OpCase kForwardOpCases[] = {
                                                  " s = heads(x @ Wq) @ transpose(reshape(x @ Wk, [N, 4, 2, 4]), axes = [0, 2, 3, 1]) * 0.5\n"
                                                  " a = reshape(transpose(softmax(tril(s, fill = -inf)) @ heads(x @ Wv), axes = [0, 2, 1, 3]), [N, 4, 8])\n"
                                                  " z = dropout(a, p = 0.2) @ Wo\n output z\n loss cross_entropy(z, y)"},
+    {"layernorm and softmax epilogues on a symbolic batch", "input x : f64[N, 3, 5]\n param g : f64[5] = ones\n param b : f64[5]\n"
+                                                            " h = layernorm(x) * g + b\n p = dropout(softmax(h), p = 0.1) * 2\n"
+                                                            " output h, p\n loss sum(square(p) * x)"},
     {"argmax and onehot", "input x : f64[N, 4]\n input y : i32[N]\n param W : f64[4, 3]\n z = x @ W\n"
                           " c = argmax(z)\n o = onehot(y, 3)\n output c, o\n loss sum(square(z))"},
     {"symbolic batch with reductions", "input x : f64[N, 5]\n param a : f64[5]\n h = x * a\n m = max(h, axis = 0)\n"

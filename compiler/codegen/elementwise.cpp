@@ -124,9 +124,10 @@ FusedElements::FusedElements(Kernel &k, std::span<const ir::Value *const> group,
   for (const ir::Value *v : group) envs_[v] = prepare_element(k, *v);
 }
 
-Value *FusedElements::evaluate(Kernel &k, std::span<Value *const> input_offsets, Value *flat) const {
+Value *FusedElements::evaluate(Kernel &k, std::span<Value *const> input_offsets, Value *flat,
+                               std::span<const std::pair<const ir::Value *, Value *>> given) const {
   // Each member's element in registers; inputs loaded where first read.
-  std::unordered_map<const ir::Value *, Value *> element;
+  std::unordered_map<const ir::Value *, Value *> element(given.begin(), given.end());
   auto operand = [&](const ir::Value *o) -> Value * {
     if (auto it = element.find(o); it != element.end()) return it->second;
     if (!o->is_argument() && o->info().has(ir::opflag::CONSTANT)) return element[o] = k.fconst(o->type.dtype, o->float_attr("value"));

@@ -184,8 +184,10 @@ public:
                 std::span<const ir::Value *const> stored);
   /// The root's element, input i read at input_offsets[i]; `flat` is the
   /// element's index in the chain's shape (dropout draws by it, stored
-  /// members are written there).
-  llvm::Value *evaluate(Kernel &k, std::span<llvm::Value *const> input_offsets, llvm::Value *flat) const;
+  /// members are written there). `given`: operands whose element the caller
+  /// computed (a row op's, for its epilogue); they may be stored too.
+  llvm::Value *evaluate(Kernel &k, std::span<llvm::Value *const> input_offsets, llvm::Value *flat,
+                        std::span<const std::pair<const ir::Value *, llvm::Value *>> given = {}) const;
 
 private:
   std::span<const ir::Value *const> group_, inputs_, stored_;
@@ -199,11 +201,16 @@ void emit_elementwise(Kernel &k, std::span<const ir::Value *const> group, std::s
 /// computed element by element from `inputs`.
 void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue,
                     std::span<const ir::Value *const> inputs, std::span<const ir::Value *const> stored);
-/// logsumexp, softmax, log_softmax, layernorm, argmax, max_grad of v's
-/// operand read from input 0 — or, when `prologue` is not empty (softmax,
-/// log_softmax, layernorm), computed element by element from `inputs`, all
-/// of the operand's shape.
-void emit_row_op(Kernel &k, const ir::Value &v, std::span<const ir::Value *const> prologue, std::span<const ir::Value *const> inputs);
+/// A region with one row op (logsumexp, softmax, log_softmax, layernorm,
+/// layernorm_grad, argmax, max_grad) reading `inputs`. The row op's operand
+/// is read from input 0 — or computed element by element from `inputs` in
+/// each pass (its prologue: the members it depends on, all of the operand's
+/// shape). Members after it (an epilogue: softmax, log_softmax, layernorm)
+/// are computed in its last pass, the region's root written to out and the
+/// `stored` members (the row op's result among them, for later kernels)
+/// after the inputs.
+void emit_row_op(Kernel &k, std::span<const ir::Value *const> region, std::span<const ir::Value *const> inputs,
+                 std::span<const ir::Value *const> stored);
 void emit_loss(Kernel &k, const ir::Value &v);        // losses and their fused gradients
 void emit_data_movement(Kernel &k, const ir::Value &v); // transpose, concat, slice, embedding, onehot, size, const
 

@@ -375,7 +375,7 @@ private:
     switch (kernel.kind) {
     case ir::Lowering::Loop: emit_elementwise(k, region, reads, stored); break;
     case ir::Lowering::Reduce: emit_reduction(k, v, region.first(region.size() - 1), reads, stored); break;
-    case ir::Lowering::Row: emit_row_op(k, v, region.first(region.size() - 1), reads); break;
+    case ir::Lowering::Row: emit_row_op(k, region, reads, stored); break;
     case ir::Lowering::Loss: emit_loss(k, v); break;
     case ir::Lowering::Move: emit_data_movement(k, v); break;
     case ir::Lowering::Primitive:

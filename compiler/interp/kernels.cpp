@@ -289,16 +289,33 @@ Tensor reduce_op(const OpCall &c) {
   throw std::logic_error(fmt::format("interpreter: '{}' is not a reduction", v.info().name));
 }
 
-Tensor layernorm(const Tensor &x, ir::DType dt, double eps) {
+/// layernorm(x) along the last axis; with g, its gradient to x there
+/// (layernorm_grad): (g - mean(g) - y * mean(g * y)) / sqrt(var + eps).
+Tensor layernorm(const Tensor &x, const Tensor *g, ir::DType dt, double eps) {
   Tensor out{dt, x.shape, x.data};
   AxisView view(x.shape, -1);
+  auto n = static_cast<double>(view.n);
+  std::vector<double> y(static_cast<size_t>(view.n));
   view.for_each_group([&](int64_t base, int64_t stride) {
+    auto x_at = [&](int64_t k) { return at(x, base + k * stride); };
     double mean = 0, var = 0;
-    for (int64_t k = 0; k < view.n; ++k) mean += at(x, base + k * stride);
-    mean /= static_cast<double>(view.n);
-    for (int64_t k = 0; k < view.n; ++k) var += std::pow(at(x, base + k * stride) - mean, 2);
-    var /= static_cast<double>(view.n);
-    for (int64_t k = 0; k < view.n; ++k) at(out, base + k * stride) = (at(x, base + k * stride) - mean) / std::sqrt(var + eps);
+    for (int64_t k = 0; k < view.n; ++k) mean += x_at(k);
+    mean /= n;
+    for (int64_t k = 0; k < view.n; ++k) var += std::pow(x_at(k) - mean, 2);
+    double inv_std = 1 / std::sqrt(var / n + eps);
+    for (int64_t k = 0; k < view.n; ++k) y[static_cast<size_t>(k)] = (x_at(k) - mean) * inv_std;
+    if (!g) {
+      for (int64_t k = 0; k < view.n; ++k) at(out, base + k * stride) = y[static_cast<size_t>(k)];
+      return;
+    }
+    double mean_g = 0, mean_gy = 0;
+    for (int64_t k = 0; k < view.n; ++k) {
+      mean_g += at(*g, base + k * stride);
+      mean_gy += at(*g, base + k * stride) * y[static_cast<size_t>(k)];
+    }
+    mean_g /= n, mean_gy /= n;
+    for (int64_t k = 0; k < view.n; ++k)
+      at(out, base + k * stride) = (at(*g, base + k * stride) - mean_g - y[static_cast<size_t>(k)] * mean_gy) * inv_std;
   });
   return out;
 }
@@ -327,7 +344,8 @@ Tensor row_op(const OpCall &c) {
     });
     return out;
   }
-  case OpKind::Layernorm: return layernorm(t, c.dtype(), v.float_attr("eps"));
+  case OpKind::Layernorm: return layernorm(t, nullptr, c.dtype(), v.float_attr("eps"));
+  case OpKind::LayernormGrad: return layernorm(t, &c.x(1), c.dtype(), v.float_attr("eps"));
   case OpKind::MaxGrad: {
     const Tensor &g = c.x(1);
     Tensor out = Tensor::zeros(c.dtype(), t.shape);

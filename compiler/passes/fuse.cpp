@@ -15,9 +15,15 @@
 //    the squared error of mse);
 //  - row-prologue: softmax, log_softmax or layernorm computes such a chain
 //    of its operand's shape in each pass over a row (attention's scaled,
-//    masked scores).
+//    masked scores);
+//  - row-epilogue: an elementwise chain that reads such a row op's result
+//    is computed in the row op's last pass (layernorm(x) * g + b, dropout of
+//    attention weights), the row op's own result stored too when later
+//    kernels read it (the backward pass does).
 // A value joins a region only when every user is in the region, so nothing
-// outside a region reads its intermediates before the region is computed.
+// outside a region reads its intermediates before the region is computed —
+// except a row-epilogue's row op, whose other readers all come after the
+// region, so its kernel stores it for them.
 // Regions are made contiguous (members moved to just before their last
 // value, the root) and numbered in order.
 #include "compiler/passes/pass_registry.h"
@@ -36,8 +42,10 @@ using ir::Value;
 class Fusion {
 public:
   Fusion(ir::Function &fn, PassContext &ctx) : fn_(fn), ctx_(ctx), inference_(is_inference(fn)) {
-    for (Value *v : fn.body())
+    for (Value *v : fn.body()) {
+      position_[v] = position_.size();
       for (const Value *o : v->operands) users_[o].push_back(v);
+    }
     for (const ir::FunctionResult &r : fn.results()) results_.insert(r.value);
   }
 
@@ -162,7 +170,7 @@ private:
   void fuse_loop(Value *root) {
     int r = open({root}, root);
     grow(r, root->type);
-    close(r, "elementwise-loop");
+    close(r, take_row_epilogue(r) ? "row-epilogue" : "elementwise-loop");
   }
 
   /// Region r (of one root) takes the chain computing the root's operand;
@@ -191,25 +199,75 @@ private:
   /// The row op is the root; the chain computing its operand is evaluated
   /// in each of its passes instead of stored — softmax(tril(s * c, fill =
   /// -inf)) reads the scores once per pass and never writes the scaled,
-  /// masked copy. Only chains whose inputs are all of the operand's shape
-  /// (or immediates), none of them a result, so an element is found at the
-  /// row's own index.
+  /// masked copy.
   void fuse_row_prologue(Value *row) {
     int r = open({row}, row);
-    const Value *x = row->operands[0];
-    if (take_operand_chain(r, row)) {
-      auto &members = members_[r - 1];
-      bool aligned = std::all_of(members.begin() + 1, members.end(), [&](const Value *m) {
-        return !results_.count(m) && std::all_of(m->operands.begin(), m->operands.end(), [&](const Value *o) {
-                 return region_.count(o) || o->type.shape == x->type.shape || (o->type.rank() == 0 && !o->is_argument() && o->info().has(ir::opflag::CONSTANT));
-               });
-      });
-      if (!aligned) {
-        for (size_t i = 1; i < members.size(); ++i) region_.erase(members[i]);
-        members.resize(1);
-      }
-    }
+    take_row_prologue(r, row);
     close(r, "row-prologue");
+  }
+
+  static bool is_immediate(const Value *o) { return o->type.rank() == 0 && !o->is_argument() && o->info().has(ir::opflag::CONSTANT); }
+
+  /// Region r takes the chain computing the row op's operand. Only chains
+  /// whose inputs are all of the operand's shape (or immediates), none of
+  /// them a result, so an element is found at the row's own index.
+  bool take_row_prologue(int r, Value *row) {
+    auto &members = members_[r - 1];
+    size_t before = members.size();
+    const Value *x = row->operands[0];
+    if (!take_operand_chain(r, row)) return false;
+    bool aligned = std::all_of(members.begin() + static_cast<std::ptrdiff_t>(before), members.end(), [&](const Value *m) {
+      return !results_.count(m) && std::all_of(m->operands.begin(), m->operands.end(), [&](const Value *o) {
+               return region_.count(o) || o->type.shape == x->type.shape || is_immediate(o);
+             });
+    });
+    if (aligned) return true;
+    for (size_t i = before; i < members.size(); ++i) region_.erase(members[i]);
+    members.resize(before);
+    return false;
+  }
+
+  /// An operand a row op's last pass finds at the row's own index, or at
+  /// its index in the row (a vector along the last axis, broadcast), or
+  /// anywhere (a scalar).
+  static bool aligned_with_row(const ir::Shape &operand, const ir::Shape &row) {
+    if (operand == row || std::all_of(operand.begin(), operand.end(), [](const ir::Dim &d) { return d.is_one(); })) return true;
+    return !operand.empty() && operand.size() <= row.size() && operand.back() == row.back() &&
+           std::all_of(operand.begin(), operand.end() - 1, [](const ir::Dim &d) { return d.is_one(); });
+  }
+
+  /// Region r (an elementwise chain) takes a row op along the last axis of
+  /// its type that it reads, and that op's prologue, when every input of
+  /// the chain is aligned with the rows and every other reader of the row
+  /// op comes after the chain's root (the kernel stores the row op's
+  /// result for them).
+  bool take_row_epilogue(int r) {
+    auto &members = members_[r - 1];
+    const Value *root = roots_[r - 1];
+    Value *row = nullptr;
+    for (const Value *m : members)
+      for (Value *o : m->operands)
+        if (!row && !o->is_argument() && takes_row_prologue(o) && !region_.count(o) && o->type == root->type && along_last_axis(*o)) row = o;
+    if (!row) return false;
+    for (const Value *m : members)
+      for (const Value *o : m->operands)
+        if (o != row && !region_.count(o) && !aligned_with_row(o->type.shape, root->type.shape)) return false;
+    auto &readers = users_[row];
+    if (!std::all_of(readers.begin(), readers.end(), [&](const Value *u) {
+          auto ru = region_.find(u);
+          return (ru != region_.end() && ru->second == r) || position_.at(u) > position_.at(root);
+        }))
+      return false;
+    region_[row] = r;
+    members.push_back(row);
+    if (take_row_prologue(r, row)) ctx_.fired("row-prologue");
+    return true;
+  }
+
+  static bool along_last_axis(const Value &row) {
+    if (row.op == ir::OpKind::Layernorm) return true;
+    int64_t axis = row.int_attr("axis");
+    return axis == -1 || axis == static_cast<int64_t>(row.type.rank()) - 1;
   }
 
   /// Members move to just before their root (their users are all in the
@@ -243,6 +301,7 @@ private:
   PassContext &ctx_;
   bool inference_;
   std::unordered_map<const Value *, std::vector<Value *>> users_;
+  std::unordered_map<const Value *, size_t> position_; // in the body as given
   std::unordered_set<const Value *> results_;
   std::unordered_map<const Value *, int> region_;
   std::vector<std::vector<Value *>> members_; // region r's values at r - 1

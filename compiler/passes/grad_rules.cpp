@@ -105,13 +105,14 @@ Expr spread_rule(Rule &r) {
   return spread * r.call(OpKind::Exp, {x - r.spread(r.y, x, keepdims)}); // logsumexp: g * softmax(x)
 }
 
-/// (g - mean(g) - y * mean(g * y)) / sqrt(var + eps) along the last axis.
+/// (g - mean(g) - y * mean(g * y)) / sqrt(var(x) + eps) along the last
+/// axis: one op, whose row kernel recomputes the row's statistics from x
+/// (the row is in cache) instead of six passes over stored means.
 Expr layernorm_rule(Rule &r) {
   Expr x = r.x(0), g = r.g, y = r.y;
-  Expr centered = x - r.mean_keep(x, -1);
-  Expr var = r.mean_keep(centered * centered, -1);
-  Expr inv_std = r.pow(var + r.value.float_attr("eps"), -0.5);
-  return (g - r.mean_keep(g, -1) - y * r.mean_keep(g * y, -1)) * inv_std;
+  return r.call(OpKind::LayernormGrad, {x, g}, r.value.attrs,
+                fmt::format("({0} - mean({0}) - {1} * mean({0} * {1})) / sqrt(var({2}) + {3:g})", g.text, y.text, x.text,
+                            r.value.float_attr("eps")));
 }
 
 Grads concat_rule(Rule &r) {
@@ -257,7 +258,7 @@ Grads reduction_rule(Rule &r) {
   case OpKind::LogSoftmax: return {g - r.call(OpKind::Exp, {y}) * r.sum_keep(g, r.value.int_attr("axis"))};
   case OpKind::Layernorm: return {layernorm_rule(r)};
   case OpKind::SumTo: return {r.to_operand_shape(OpKind::BroadcastTo, g, 0)};
-  case OpKind::Argmax: case OpKind::MaxGrad: break; // NOT_DIFFERENTIABLE
+  case OpKind::Argmax: case OpKind::MaxGrad: case OpKind::LayernormGrad: break; // NOT_DIFFERENTIABLE
 #define REDUCE_OP(...)
 #define ROW_OP(...)
 #define OP NNCC_OP_CASE
