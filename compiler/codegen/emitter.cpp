@@ -99,6 +99,13 @@ void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {
 
 void Kernel::loop(Value *n, const std::function<void(Value *)> &body) { loop(i64(0), n, body); }
 
+void Kernel::loop_share(Value *n, const std::function<void(Value *)> &body) {
+  if (!shared_) return loop(n, body);
+  Value *first = b_.CreateSDiv(b_.CreateNSWMul(n, part()), parts());
+  Value *last = b_.CreateSDiv(b_.CreateNSWMul(n, b_.CreateNSWAdd(part(), i64(1))), parts());
+  loop(first, last, body);
+}
+
 void Kernel::loop(Value *first, Value *last, const std::function<void(Value *)> &body) {
   llvm::LLVMContext &c = mc.llvm();
   llvm::BasicBlock *pre = b_.GetInsertBlock();
@@ -177,18 +184,14 @@ void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value 
   }
   std::function<void(size_t, std::vector<Value *>)> nest = [&](size_t g, std::vector<Value *> offsets) {
     if (g == groups.size()) return body(offsets);
-    Value *first = k.i64(0), *last = extents[g];
-    if (g == 0 && k.shared()) { // this part's share: [n * part / parts, n * (part + 1) / parts)
-      auto &b = k.b();
-      first = b.CreateSDiv(b.CreateNSWMul(extents[g], k.part()), k.parts());
-      last = b.CreateSDiv(b.CreateNSWMul(extents[g], b.CreateNSWAdd(k.part(), k.i64(1))), k.parts());
-    }
-    k.loop(first, last, [&](Value *i) {
+    auto level = [&](Value *i) {
       std::vector<Value *> inner = offsets;
       for (size_t t = 0; t < inner.size(); ++t)
         if (groups[g].spans[t]) inner[t] = k.b().CreateNUWAdd(inner[t], k.b().CreateNUWMul(i, strides[t][g]));
       nest(g + 1, inner);
-    });
+    };
+    if (g == 0) k.loop_share(extents[g], level); // a shared kernel splits the outermost loop
+    else k.loop(extents[g], level);
   };
   nest(0, std::vector<Value *>(spans_.size(), k.i64(0)));
 }
@@ -207,7 +210,7 @@ AxisView::AxisView(Kernel &k, const ir::Shape &shape, std::optional<int64_t> axi
 
 void AxisView::for_each_group(Kernel &k, const std::function<void(Value *, Value *, Value *)> &body) const {
   auto &b = k.b();
-  k.loop(outer, [&](Value *o) {
+  k.loop_share(outer, [&](Value *o) { // a shared kernel's part takes its share of the rows
     k.loop(inner, [&](Value *i) {
       Value *base = b.CreateNUWAdd(b.CreateNUWMul(b.CreateNUWMul(o, n), inner), i);
       body(b.CreateNUWAdd(b.CreateNUWMul(o, inner), i), base, inner);

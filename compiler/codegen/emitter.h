@@ -32,8 +32,8 @@ class Kernel {
 public:
   /// Starts function `name` with `inputs` noalias operand pointers. A
   /// `shared` kernel also takes (part, parts), and a LoopNest in it runs
-  /// only part `part` of `parts` of its outermost loop (threads share it:
-  /// nncc_rt_parallel_loop).
+  /// only part `part` of `parts` of its outermost loop, an AxisView only
+  /// that share of its rows (threads share it: nncc_rt_parallel_loop).
   Kernel(const ModuleContext &mc, const std::string &name, size_t inputs, bool shared = false);
 
   llvm::Function *function() const { return fn_; }
@@ -72,6 +72,9 @@ public:
   void loop(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
   /// for (i = first; i < last; ++i) body(i)
   void loop(llvm::Value *first, llvm::Value *last, const std::function<void(llvm::Value *)> &body);
+  /// for i in this part's share of [0, n) — [n * part / parts, n * (part + 1) / parts)
+  /// in a shared kernel, all of it otherwise: body(i)
+  void loop_share(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
   /// Lets LLVM reorder the float operations emitted from here on (sums
   /// vectorize; results change by rounding only).
   void allow_reassociation();

@@ -370,7 +370,7 @@ private:
     std::span<const ir::Value *const> stored = std::span(kernel.writes).subspan(1);
     std::string op = region.size() > 1 ? fmt::format("fused{}", region.size()) : std::string(v.info().name);
     std::string name = fmt::format("{}.k{}.{}{}{}", fn_.name(), number, op, v.name.empty() ? "" : ".", v.name);
-    bool shared = kernel.kind == ir::Lowering::Loop && may_need_threads(v.type.shape);
+    bool shared = may_need_threads(v.type.shape) && (kernel.kind == ir::Lowering::Loop || rows_shared(kernel));
     Kernel k(mc_, name, reads.size() + stored.size(), shared);
     switch (kernel.kind) {
     case ir::Lowering::Loop: emit_elementwise(k, region, reads, stored); break;
@@ -393,6 +393,14 @@ private:
       }
     if (shared) return call_on_threads(k, args, v.type.shape);
     b_.CreateCall(k.function(), args);
+  }
+
+  /// A row kernel's rows are independent: each part computes its share of
+  /// them, every row on one thread in one order, so the results do not
+  /// depend on the thread count. (max_grad zeroes its whole output first.)
+  static bool rows_shared(const compiler::Kernel &kernel) {
+    return kernel.kind == ir::Lowering::Row &&
+           std::none_of(kernel.values.begin(), kernel.values.end(), [](const ir::Value *m) { return m->op == ir::OpKind::MaxGrad; });
   }
 
   /// Loops of fewer elements than NNCC_MIN_PARALLEL_ELEMENTS always run on

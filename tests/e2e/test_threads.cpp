@@ -1,4 +1,6 @@
-// The runtime's own loops on the session's threads (runtime/threads.h):
+// The runtime's own loops and the generated kernels on the session's
+// threads (runtime/threads.h): generated loops split their outermost loop,
+// row kernels their rows;
 // batch norm, its gradient and channel sums share the channels among the
 // threads, blocked max pooling the planes; each unit is computed by one
 // thread in one order, so a step gives the same numbers, bit for bit, on 1
@@ -92,4 +94,36 @@ TEST_CASE("generated loops shared among threads give the numbers of one thread",
   }
   // forward's output is the fused chain's result (no dropout outside training).
   CHECK(same(one.forward(inputs).at("h"), two.forward(inputs).at("h")));
+}
+
+TEST_CASE("row kernels shared among threads give the numbers of one thread", "[threads]") {
+  // Rows of 2 x 64 x 512 elements, each computed by one thread: layer norm
+  // with its affine and dropout after it (fuse's row-epilogue, which also
+  // stores the normalized value for the backward pass), layer norm's
+  // gradient, a causal softmax of scaled scores (row-prologue), log_softmax
+  // and logsumexp in cross_entropy's neighbourhood, argmax in forward.
+  static Compiler cc;
+  Model model = cc.compile_source("rows", R"(model rows {
+  input x : f32[N, 64, 512]
+  param g : f32[512] = normal(1, 0.1)
+  param b : f32[512] = normal(0, 0.1)
+  param S : f32[64, 512] = normal(0, 1)
+  h = dropout(layernorm(x * S) * g + b, p = 0.1)
+  s = softmax(tril(reshape(h, [N, 512, 64]) * 0.5, fill = -inf))
+  c = argmax(h)
+  output h, c
+  loss mean(square(reshape(s, [N, 64, 512]) - x)) - mean(log_softmax(h) * x) + mean(logsumexp(h * x))
+  optimizer adam(lr = 0.01)
+})");
+  TensorMap inputs{{"x", random_tensor({2, 64, 512}, 5)}};
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  TensorMap state_one = one.state(), state_two = two.state();
+  for (const auto &[name, p] : state_one) {
+    INFO(name);
+    CHECK(same(p, state_two.at(name)));
+  }
+  TensorMap out_one = one.forward(inputs), out_two = two.forward(inputs);
+  CHECK(same(out_one.at("h"), out_two.at("h")));
+  CHECK(same(out_one.at("c"), out_two.at("c")));
 }
