@@ -57,9 +57,11 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     for (const ir::Dim &e : shape) extents.push_back(k.dim(e));
     std::function<void(size_t, Value *, Value *)> nest = [&](size_t axis, Value *out_at, Value *in_at) {
       if (axis == shape.size()) return k.store(d, k.load(d, k.in(0), in_at), k.out(), out_at);
-      k.loop(extents[axis], [&](Value *i) {
+      auto level = [&](Value *i) {
         nest(axis + 1, b.CreateNUWAdd(b.CreateNUWMul(out_at, extents[axis]), i), b.CreateNUWAdd(in_at, b.CreateNUWMul(i, in_strides[perm[axis]])));
-      });
+      };
+      if (axis == 0) k.loop_share(extents[axis], level); // a shared kernel's part copies its share of the outermost axis
+      else k.loop(extents[axis], level);
     };
     return nest(0, k.i64(0), k.i64(0));
   }
@@ -84,7 +86,9 @@ void emit_data_movement(Kernel &k, const ir::Value &v) {
     Value *width = k.dim(shape.back()), *count = k.numel(ids.type.shape);
     Value *rows = forward ? k.in(0) : k.out(), *picked = forward ? k.out() : k.in(0);
     if (!forward) k.fill(d, k.out(), k.numel(shape), k.fconst(d, 0));
-    k.loop(count, [&](Value *i) {
+    // A shared lookup's part writes the rows of its share of the ids (the
+    // scatter-add, where ids repeat, is never shared).
+    k.loop_share(count, [&](Value *i) {
       Value *row = b.CreateNUWMul(b.CreateSExt(k.load(ir::DType::I32, k.in(1), i), b.getInt64Ty()), width);
       Value *at = b.CreateNUWMul(i, width);
       k.loop(width, [&](Value *j) {

@@ -99,10 +99,13 @@ void Kernel::fill(ir::DType d, Value *ptr, Value *count, Value *value) {
 
 void Kernel::loop(Value *n, const std::function<void(Value *)> &body) { loop(i64(0), n, body); }
 
+std::pair<Value *, Value *> Kernel::share(Value *n) {
+  if (!shared_) return {i64(0), n};
+  return {b_.CreateSDiv(b_.CreateNSWMul(n, part()), parts()), b_.CreateSDiv(b_.CreateNSWMul(n, b_.CreateNSWAdd(part(), i64(1))), parts())};
+}
+
 void Kernel::loop_share(Value *n, const std::function<void(Value *)> &body) {
-  if (!shared_) return loop(n, body);
-  Value *first = b_.CreateSDiv(b_.CreateNSWMul(n, part()), parts());
-  Value *last = b_.CreateSDiv(b_.CreateNSWMul(n, b_.CreateNSWAdd(part(), i64(1))), parts());
+  auto [first, last] = share(n);
   loop(first, last, body);
 }
 
@@ -151,7 +154,8 @@ int LoopNest::add(const ir::Shape &shape) {
   return static_cast<int>(spans_.size()) - 1;
 }
 
-void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value *> &)> &body) const {
+void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value *> &)> &body, int split_tensor,
+                    const std::function<void(Value *, Value *)> &owned) const {
   // Merge each dimension into the previous group when every tensor spans
   // both or neither; size-1 dimensions vanish.
   struct Group {
@@ -182,6 +186,21 @@ void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value 
       if (groups[g].spans[t]) running[t] = k.b().CreateNUWMul(running[t], extent);
     }
   }
+  // The loop a shared kernel splits, and this part's share of it.
+  size_t split = 0;
+  if (split_tensor >= 0) {
+    auto t = static_cast<size_t>(split_tensor);
+    while (split < groups.size() && !groups[split].spans[t]) ++split;
+    if (split == groups.size()) {
+      if (k.shared()) throw std::logic_error("codegen: a shared loop nest without a loop over the tensor it splits");
+      split = 0;
+    }
+  }
+  auto [first, last] = groups.empty() ? std::pair<Value *, Value *>{k.i64(0), k.i64(1)} : k.share(extents[split]);
+  if (owned && k.shared() && split_tensor >= 0) {
+    Value *stride = strides[static_cast<size_t>(split_tensor)][split];
+    owned(k.b().CreateNUWMul(first, stride), k.b().CreateNUWMul(last, stride));
+  }
   std::function<void(size_t, std::vector<Value *>)> nest = [&](size_t g, std::vector<Value *> offsets) {
     if (g == groups.size()) return body(offsets);
     auto level = [&](Value *i) {
@@ -190,7 +209,7 @@ void LoopNest::emit(Kernel &k, const std::function<void(const std::vector<Value 
         if (groups[g].spans[t]) inner[t] = k.b().CreateNUWAdd(inner[t], k.b().CreateNUWMul(i, strides[t][g]));
       nest(g + 1, inner);
     };
-    if (g == 0) k.loop_share(extents[g], level); // a shared kernel splits the outermost loop
+    if (g == split) k.loop(first, last, level);
     else k.loop(extents[g], level);
   };
   nest(0, std::vector<Value *>(spans_.size(), k.i64(0)));

@@ -72,8 +72,10 @@ public:
   void loop(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
   /// for (i = first; i < last; ++i) body(i)
   void loop(llvm::Value *first, llvm::Value *last, const std::function<void(llvm::Value *)> &body);
-  /// for i in this part's share of [0, n) — [n * part / parts, n * (part + 1) / parts)
-  /// in a shared kernel, all of it otherwise: body(i)
+  /// This part's share [first, last) of [0, n): [n * part / parts, n * (part + 1) / parts)
+  /// in a shared kernel, all of it otherwise.
+  std::pair<llvm::Value *, llvm::Value *> share(llvm::Value *n);
+  /// for i in share(n): body(i)
   void loop_share(llvm::Value *n, const std::function<void(llvm::Value *)> &body);
   /// Lets LLVM reorder the float operations emitted from here on (sums
   /// vectorize; results change by rounding only).
@@ -111,8 +113,14 @@ public:
   explicit LoopNest(ir::Shape space) : space_(std::move(space)) {}
   /// A tensor of `shape` (which broadcasts to the space); returns its id.
   int add(const ir::Shape &shape);
-  /// body(offsets) with one element offset per added tensor, in order.
-  void emit(Kernel &k, const std::function<void(const std::vector<llvm::Value *> &)> &body) const;
+  /// body(offsets) with one element offset per added tensor, in order. A
+  /// shared kernel's part runs its share of one loop: the outermost, or
+  /// with `split_tensor` the outermost that tensor spans (a reduction's
+  /// output: each part then accumulates into elements of its own); in a
+  /// shared kernel `owned` is called before the loops with the range of
+  /// that tensor's element offsets the part visits.
+  void emit(Kernel &k, const std::function<void(const std::vector<llvm::Value *> &)> &body, int split_tensor = -1,
+            const std::function<void(llvm::Value *, llvm::Value *)> &owned = nullptr) const;
 
 private:
   ir::Shape space_;

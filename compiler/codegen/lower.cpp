@@ -370,7 +370,10 @@ private:
     std::span<const ir::Value *const> stored = std::span(kernel.writes).subspan(1);
     std::string op = region.size() > 1 ? fmt::format("fused{}", region.size()) : std::string(v.info().name);
     std::string name = fmt::format("{}.k{}.{}{}{}", fn_.name(), number, op, v.name.empty() ? "" : ".", v.name);
-    bool shared = may_need_threads(v.type.shape) && (kernel.kind == ir::Lowering::Loop || rows_shared(kernel));
+    // The elements a kernel visits: a reduction's operand, else its result's.
+    const ir::Shape &visited = kernel.kind == ir::Lowering::Reduce ? v.operands[0]->type.shape : v.type.shape;
+    bool shared = may_need_threads(visited) && (kernel.kind == ir::Lowering::Loop || rows_shared(kernel) || reduction_shared(kernel) ||
+                                               copy_shared(kernel));
     Kernel k(mc_, name, reads.size() + stored.size(), shared);
     switch (kernel.kind) {
     case ir::Lowering::Loop: emit_elementwise(k, region, reads, stored); break;
@@ -391,7 +394,7 @@ private:
         k.function()->removeParamAttr(2, llvm::Attribute::NoAlias);
         k.function()->removeParamAttr(static_cast<unsigned>(3 + i), llvm::Attribute::NoAlias);
       }
-    if (shared) return call_on_threads(k, args, v.type.shape);
+    if (shared) return call_on_threads(k, args, visited);
     b_.CreateCall(k.function(), args);
   }
 
@@ -401,6 +404,20 @@ private:
   static bool rows_shared(const compiler::Kernel &kernel) {
     return kernel.kind == ir::Lowering::Row &&
            std::none_of(kernel.values.begin(), kernel.values.end(), [](const ir::Value *m) { return m->op == ir::OpKind::MaxGrad; });
+  }
+
+  /// A reduction into more than one element: each part accumulates into
+  /// output elements of its own (emit_reduction). One that sums everything
+  /// into a scalar stays on one thread.
+  static bool reduction_shared(const compiler::Kernel &kernel) {
+    const ir::Shape &out = kernel.root().type.shape;
+    return kernel.kind == ir::Lowering::Reduce && std::any_of(out.begin(), out.end(), [](const ir::Dim &d) { return !d.is_one(); });
+  }
+
+  /// A transpose copy or an embedding lookup: each part writes its share
+  /// of the outermost axis or of the ids.
+  static bool copy_shared(const compiler::Kernel &kernel) {
+    return kernel.kind == ir::Lowering::Move && (kernel.root().op == ir::OpKind::Transpose || kernel.root().op == ir::OpKind::Embedding);
   }
 
   /// Loops of fewer elements than NNCC_MIN_PARALLEL_ELEMENTS always run on

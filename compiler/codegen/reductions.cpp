@@ -3,7 +3,10 @@
 // accumulates into the output, which is read with stride 0 along
 // the reduced dimensions. Reassociation is allowed so that LLVM vectorizes
 // the sums (the order of float additions differs from the interpreter's by
-// rounding only).
+// rounding only). On several threads each part takes a share of a loop over
+// the output (its rows, or its columns when the rows are summed: a bias
+// gradient), so every output element is summed by one thread in the order
+// of one thread: the same bits whatever the thread count.
 #include "compiler/codegen/emitter.h"
 
 #include <cmath>
@@ -32,7 +35,14 @@ void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *co
   }
   bool is_max = v.op == OpKind::Max;
   Value *count = k.numel(v.type.shape);
-  k.fill(d, k.out(), count, k.fconst(d, is_max ? -INFINITY : 0.0));
+  // The output elements this kernel accumulates into: all, or in a shared
+  // kernel the part's own (the nest splits a loop over the output).
+  Value *first = k.i64(0), *last = count;
+  auto start = [&](Value *from, Value *to) {
+    first = from, last = to;
+    k.loop(first, last, [&](Value *i) { k.store(d, k.fconst(d, is_max ? -INFINITY : 0.0), k.out(), i); });
+  };
+  if (!k.shared()) start(first, last);
 
   std::optional<FusedElements> operand;
   if (!prologue.empty()) operand.emplace(k, prologue, inputs, stored);
@@ -45,11 +55,11 @@ void emit_reduction(Kernel &k, const ir::Value &v, std::span<const ir::Value *co
     Value *e = operand ? operand->evaluate(k, std::span(at).subspan(2), at[0]) : k.load(d, k.in(0), at[0]);
     Value *acc = k.load(d, k.out(), at[1]);
     k.store(d, is_max ? b.CreateSelect(b.CreateFCmpOLT(acc, e), e, acc) : b.CreateFAdd(acc, e), k.out(), at[1]);
-  });
+  }, /*split_tensor=*/1, start);
   if (v.op == OpKind::Mean) {
     Value *n = b.CreateUDiv(k.numel(x.type.shape), b.CreateSelect(b.CreateICmpEQ(count, k.i64(0)), k.i64(1), count));
     Value *scale = b.CreateFDiv(k.fconst(d, 1.0), b.CreateUIToFP(n, k.elt(d)));
-    k.loop(count, [&](Value *i) { k.store(d, b.CreateFMul(k.load(d, k.out(), i), scale), k.out(), i); });
+    k.loop(first, last, [&](Value *i) { k.store(d, b.CreateFMul(k.load(d, k.out(), i), scale), k.out(), i); });
   }
 }
 

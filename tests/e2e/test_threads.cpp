@@ -1,6 +1,7 @@
 // The runtime's own loops and the generated kernels on the session's
 // threads (runtime/threads.h): generated loops split their outermost loop,
-// row kernels their rows;
+// row kernels their rows, reductions a loop over their output, copies
+// their outermost axis;
 // batch norm, its gradient and channel sums share the channels among the
 // threads, blocked max pooling the planes; each unit is computed by one
 // thread in one order, so a step gives the same numbers, bit for bit, on 1
@@ -126,4 +127,55 @@ TEST_CASE("row kernels shared among threads give the numbers of one thread", "[t
   TensorMap out_one = one.forward(inputs), out_two = two.forward(inputs);
   CHECK(same(out_one.at("h"), out_two.at("h")));
   CHECK(same(out_one.at("c"), out_two.at("c")));
+}
+
+TEST_CASE("reductions shared among threads give the numbers of one thread", "[threads]") {
+  // Each part takes a share of a loop over the output: the columns of b's
+  // gradient (sum_to over N and 64 rows), the rows of c's (sum_to to
+  // [64, 1]), the rows of sum(axis = 1) and of a keepdims mean, the columns
+  // of max over the batch; a scalar sum stays on one thread.
+  static Compiler cc;
+  Model model = cc.compile_source("sums", R"(model sums {
+  input x : f32[N, 64, 512]
+  param P : f32[64, 512] = normal(0, 1)
+  param b : f32[512]
+  param c : f32[64, 1]
+  h = tanh(x * P + b + c)
+  m = max(h, axis = 0)
+  output m
+  loss mean(square(sum(h, axis = 1))) + mean(m) + sum(mean(h * x, axis = -1, keepdims = true))
+  optimizer adam(lr = 0.01)
+})");
+  TensorMap inputs{{"x", random_tensor({3, 64, 512}, 6)}};
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  TensorMap state_one = one.state(), state_two = two.state();
+  for (const auto &[name, p] : state_one) {
+    INFO(name);
+    CHECK(same(p, state_two.at(name)));
+  }
+  CHECK(same(one.forward(inputs).at("m"), two.forward(inputs).at("m")));
+}
+
+TEST_CASE("copies shared among threads give the numbers of one thread", "[threads]") {
+  // An embedding lookup (each part its share of the ids) and a transpose
+  // copy (its share of the outermost axis); the scatter-add of the
+  // embedding's gradient stays on one thread.
+  static Compiler cc;
+  Model model = cc.compile_source("copies", R"(model copies {
+  input ids : i32[N, 64]
+  input t : f32[N, 512, 64]
+  param E : f32[100, 512] = normal(0, 1)
+  u = transpose(embedding(E, ids), axes = [0, 2, 1]) * t
+  output u
+  loss mean(square(u))
+  optimizer sgd(lr = 0.1)
+})");
+  Tensor ids(DType::I32, {3, 64});
+  for (int64_t i = 0; i < ids.numel(); ++i) ids.data<int32_t>()[i] = static_cast<int32_t>((i * 37) % 100);
+  TensorMap inputs{{"ids", ids}, {"t", random_tensor({3, 512, 64}, 7)}};
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  for (int step = 0; step < 2; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  CHECK(same(one.state().at("E"), two.state().at("E")));
+  CHECK(same(one.forward(inputs).at("u"), two.forward(inputs).at("u")));
 }
