@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <initializer_list>
 
 using namespace nncc;
 
@@ -28,6 +29,25 @@ Tensor random_tensor(std::vector<int64_t> shape, uint64_t seed) {
     t.data<float>()[i] = static_cast<float>((z >> 40) % 2001) / 1000.0f - 1.0f;
   }
   return t;
+}
+
+/// Trains a 1-thread and a 2-thread session side by side for `steps` steps:
+/// the same losses, then bit-identical params and optimizer state, and the
+/// same `outputs` from forward.
+void check_threads_agree(const Model &model, const TensorMap &inputs, int steps, std::initializer_list<const char *> outputs = {}) {
+  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
+  for (int step = 0; step < steps; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
+  TensorMap state_one = one.state(), state_two = two.state();
+  for (const auto &[name, p] : state_one) {
+    INFO(name);
+    CHECK(same(p, state_two.at(name)));
+  }
+  if (outputs.size() == 0) return;
+  TensorMap out_one = one.forward(inputs), out_two = two.forward(inputs);
+  for (const char *name : outputs) {
+    INFO(name);
+    CHECK(same(out_one.at(name), out_two.at(name)));
+  }
 }
 
 } // namespace
@@ -63,12 +83,7 @@ TEST_CASE("batch norm, channel sums and max pooling give the same numbers on 1 a
     INFO(name);
     CHECK(same(g, grads_two.at(name)));
   }
-  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
-  TensorMap state_one = one.state(), state_two = two.state();
-  for (const auto &[name, p] : state_one) {
-    INFO(name);
-    CHECK(same(p, state_two.at(name)));
-  }
+  check_threads_agree(model, inputs, 3);
 }
 
 TEST_CASE("generated loops shared among threads give the numbers of one thread", "[threads]") {
@@ -86,15 +101,8 @@ TEST_CASE("generated loops shared among threads give the numbers of one thread",
   optimizer adam(lr = 0.01)
 })");
   TensorMap inputs{{"x", random_tensor({2, 64, 1024}, 4)}};
-  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
-  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
-  TensorMap state_one = one.state(), state_two = two.state();
-  for (const auto &[name, p] : state_one) {
-    INFO(name);
-    CHECK(same(p, state_two.at(name)));
-  }
   // forward's output is the fused chain's result (no dropout outside training).
-  CHECK(same(one.forward(inputs).at("h"), two.forward(inputs).at("h")));
+  check_threads_agree(model, inputs, 3, {"h"});
 }
 
 TEST_CASE("row kernels shared among threads give the numbers of one thread", "[threads]") {
@@ -117,16 +125,7 @@ TEST_CASE("row kernels shared among threads give the numbers of one thread", "[t
   optimizer adam(lr = 0.01)
 })");
   TensorMap inputs{{"x", random_tensor({2, 64, 512}, 5)}};
-  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
-  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
-  TensorMap state_one = one.state(), state_two = two.state();
-  for (const auto &[name, p] : state_one) {
-    INFO(name);
-    CHECK(same(p, state_two.at(name)));
-  }
-  TensorMap out_one = one.forward(inputs), out_two = two.forward(inputs);
-  CHECK(same(out_one.at("h"), out_two.at("h")));
-  CHECK(same(out_one.at("c"), out_two.at("c")));
+  check_threads_agree(model, inputs, 3, {"h", "c"});
 }
 
 TEST_CASE("reductions shared among threads give the numbers of one thread", "[threads]") {
@@ -147,14 +146,7 @@ TEST_CASE("reductions shared among threads give the numbers of one thread", "[th
   optimizer adam(lr = 0.01)
 })");
   TensorMap inputs{{"x", random_tensor({3, 64, 512}, 6)}};
-  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
-  for (int step = 0; step < 3; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
-  TensorMap state_one = one.state(), state_two = two.state();
-  for (const auto &[name, p] : state_one) {
-    INFO(name);
-    CHECK(same(p, state_two.at(name)));
-  }
-  CHECK(same(one.forward(inputs).at("m"), two.forward(inputs).at("m")));
+  check_threads_agree(model, inputs, 3, {"m"});
 }
 
 TEST_CASE("copies shared among threads give the numbers of one thread", "[threads]") {
@@ -174,8 +166,5 @@ TEST_CASE("copies shared among threads give the numbers of one thread", "[thread
   Tensor ids(DType::I32, {3, 64});
   for (int64_t i = 0; i < ids.numel(); ++i) ids.data<int32_t>()[i] = static_cast<int32_t>((i * 37) % 100);
   TensorMap inputs{{"ids", ids}, {"t", random_tensor({3, 512, 64}, 7)}};
-  Session one = model.new_session({.seed = 1, .threads = 1}), two = model.new_session({.seed = 1, .threads = 2});
-  for (int step = 0; step < 2; ++step) CHECK(one.train_step(inputs) == two.train_step(inputs));
-  CHECK(same(one.state().at("E"), two.state().at("E")));
-  CHECK(same(one.forward(inputs).at("u"), two.forward(inputs).at("u")));
+  check_threads_agree(model, inputs, 2, {"u"});
 }
