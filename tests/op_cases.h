@@ -96,6 +96,9 @@ inline const OpCase kOpCases[] = {
     {"layernorm and softmax with the chain after them", "input x : f64[2, 3, 5]\n input t : f64[2, 3, 5]\n param g : f64[5] = ones\n"
                                                         " param b : f64[1, 1, 5]\n param s : f64\n h = relu(layernorm(x * 2 + t) * g + b + t)\n"
                                                         " loss sum(square(h) * t) + sum(dropout(softmax(h * s), p = 0.2) * t)"},
+    // The chain reads an input computed before the row op (the kernel's first read is not the row op's operand).
+    {"layernorm epilogue with a chain computed first", "input x : f64[3, 5]\n input z : f64[3, 5]\n param g : f64[5] = ones\n"
+                                                       " u = relu(z)\n loss sum(square(layernorm(x) * g + u) * z)"},
     {"cross_entropy over leading axes: label smoothing, soft targets", "input x : f64[2, 3, 4]\n input y : i32[2, 3]\n input t : f64[2, 3, 5]\n"
                                                                       " param W : f64[4, 5]\n z = x @ W\n"
                                                                       " loss cross_entropy(z, y, label_smoothing = 0.1) + cross_entropy(z, softmax(t))"},

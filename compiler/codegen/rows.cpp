@@ -1,7 +1,8 @@
 // Ops that work on 1-D slices along an axis: logsumexp, softmax,
 // log_softmax, layernorm and its gradient (last axis), argmax and max's
-// gradient. Each slice
-// is processed in a few passes with the max subtracted first (stable forms).
+// gradient. Each slice is processed in a few passes with the max subtracted
+// first (stable forms); a fused chain before the op is evaluated in each
+// pass, one after it in the last (fuse's row-prologue and row-epilogue).
 #include "compiler/codegen/emitter.h"
 
 #include <algorithm>
@@ -51,9 +52,12 @@ void emit_row_op(Kernel &k, std::span<const ir::Value *const> region, std::span<
   ir::DType d = x.type.dtype;
   std::optional<int64_t> axis = v.op == OpKind::Layernorm || v.op == OpKind::LayernormGrad ? std::optional<int64_t>(-1) : v.optional_int_attr("axis");
   AxisView view(k, x.type.shape, axis);
+  // The operand's memory, when no prologue computes it: its place among the
+  // region's reads (an epilogue's inputs may come first).
+  Value *x_ptr = fused ? nullptr : k.in(static_cast<size_t>(std::find(inputs.begin(), inputs.end(), &x) - inputs.begin()));
   if (v.op == OpKind::MaxGrad) k.fill(d, k.out(), k.numel(x.type.shape), k.fconst(d, 0));
   view.for_each_group(k, [&](Value *group, Value *base, Value *stride) {
-    Slice in{k, d, k.in(0), base, stride, view.n};
+    Slice in{k, d, x_ptr, base, stride, view.n};
     if (fused)
       in.element = [&](Value *flat) { return fused->evaluate(k, std::vector<Value *>(inputs.size(), flat), flat); };
     Slice out{k, v.type.dtype, k.out(), base, stride, view.n};
