@@ -22,7 +22,7 @@ set(NNCC_JIT_SOURCES
   compiler/codegen/emitter.cpp compiler/codegen/vector_math.cpp compiler/codegen/elementwise.cpp
   compiler/codegen/reductions.cpp compiler/codegen/rows.cpp compiler/codegen/losses.cpp
   compiler/codegen/data_movement.cpp compiler/codegen/lower.cpp compiler/codegen/target.cpp compiler/codegen/parallel_codegen.cpp
-  compiler/jit/jit.cpp compiler/jit/compiler_api.cpp compiler/jit/object_cache.cpp
+  compiler/jit/jit.cpp compiler/jit/compiler_api.cpp compiler/jit/object_cache.cpp compiler/jit/perf_map.cpp
   compiler/aot/aot.cpp compiler/aot/link.cpp compiler/aot/c_header.cpp)
 list(TRANSFORM NNCC_JIT_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/)
 

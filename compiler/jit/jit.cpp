@@ -1,6 +1,7 @@
 #include "compiler/jit/jit.h"
 
 #include "compiler/codegen/lower.h"
+#include "compiler/jit/perf_map.h"
 #include "nncc/kernel_abi.h"
 
 #include <algorithm>
@@ -151,6 +152,7 @@ std::shared_ptr<LoadedModel> compile(const ir::Module &module, const codegen::Ta
   jtmb.setCodeGenOptLevel(tm.getOptLevel());
   model->jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(), "creating LLJIT");
   llvm::orc::LLJIT &jit = *model->jit;
+  enable_perf_map(jit);
   llvm::orc::JITDylib &lib = jit.getMainJITDylib();
   check(lib.define(llvm::orc::absoluteSymbols(runtime_symbols(jit))), "registering runtime symbols");
   // libm (exp, log, tanh, pow of f64 code) and memcpy/memset.

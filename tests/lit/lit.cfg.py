@@ -20,6 +20,8 @@ config.substitutions.append(
 config.substitutions.append(
     ("%interrupt-after", "python3 " + os.path.join(config.test_source_root, "Inputs", "interrupt_after.py")))
 config.substitutions.append(
+    ("%perf-map", "python3 " + os.path.join(config.test_source_root, "Inputs", "perf_map.py")))
+config.substitutions.append(
     ("%write-npy", "python3 " + os.path.join(config.test_source_root, "Inputs", "write_npy.py")))
 # The C++ compiler of the build, for tests of compile-time checks.
 config.substitutions.append(("%cxx", config.cxx))
