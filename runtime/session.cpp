@@ -11,6 +11,7 @@
 #include "nncc/init.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
@@ -58,6 +59,18 @@ std::string declared_str(const ModelDesc &m, const TensorDesc &t) {
   return t.shape.empty() ? dtype_name(t.dtype) : fmt::format("{}[{}]", dtype_name(t.dtype), fmt::join(dims, ", "));
 }
 
+/// threads = 0: what OpenMP programs (PyTorch, oneDNN's examples) take by
+/// default — $OMP_NUM_THREADS when it names a count (its first, for a
+/// nested list such as "4,2"), else every core.
+static int default_threads() {
+  if (const char *v = std::getenv("OMP_NUM_THREADS")) {
+    char *end = nullptr;
+    long n = std::strtol(v, &end, 10);
+    if (end != v && n > 0 && (*end == '\0' || *end == ',')) return static_cast<int>(std::min<long>(n, 4096));
+  }
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 struct Session::Impl {
   std::shared_ptr<const LoadedModel> model;
   SessionOptions options;
@@ -68,7 +81,7 @@ struct Session::Impl {
 
   Impl(std::shared_ptr<const LoadedModel> m, SessionOptions o)
       : model(std::move(m)), options(o), ctx(model->desc.primitive_sites) {
-    if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (options.threads <= 0) options.threads = default_threads();
     ctx.seed = options.seed;
     for (const ParamDesc &p : desc().params) {
       Owned &o2 = params[p.name];
@@ -322,6 +335,7 @@ const std::shared_ptr<Communicator> &Session::communicator() const { return impl
 void Session::set_lr(double lr) { fill_all(impl_->state("lr").current, lr); }
 double Session::lr() const { return impl_->state("lr").current.item(); }
 int64_t Session::step() const { return impl_->steps; }
+int Session::threads() const { return impl_->options.threads; }
 
 std::vector<std::string> Session::param_names() const {
   std::vector<std::string> names;

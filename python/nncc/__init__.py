@@ -166,8 +166,9 @@ class Model:
 
     def session(self, seed=0, threads=None):
         """A session: params initialized from `seed` (the same values as the
-        C++ API's and an AOT library's with that seed); `threads`: oneDNN's
-        thread count (None: all cores)."""
+        C++ API's and an AOT library's with that seed); `threads`: the thread
+        count of oneDNN and the generated loops (None: $OMP_NUM_THREADS if
+        set, else all cores)."""
         return Session(self, seed, threads)
 
     def inputs(self, function="train_step"):

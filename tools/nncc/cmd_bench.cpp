@@ -105,8 +105,7 @@ int run_bench(const BenchOptions &opt) {
                median, samples, gflops, flops, compile_ms, model.from_cache());
     return kSuccess;
   }
-  fmt::print("model {}  batch {}  threads {}  steps {}  precision {}\n", module.name, opt.batch,
-             opt.threads == 0 ? "all" : std::to_string(opt.threads), opt.steps, opt.code.precision);
+  fmt::print("model {}  batch {}  threads {}  steps {}  precision {}\n", module.name, opt.batch, session.threads(), opt.steps, opt.code.precision);
   fmt::print("train_step  {:.2f} us/step (median; min {:.2f}, p90 {:.2f})\n", median, us.front(), us[us.size() * 9 / 10]);
   fmt::print("throughput  {:.0f} samples/s  {:.1f} GFLOP/s ({:.4g} FLOP/step in the matmuls and convolutions)\n", samples, gflops, flops);
   fmt::print("compile     {:.1f} ms{}\n", compile_ms, model.from_cache() ? " (from the cache; NNCC_CACHE=off compiles afresh)" : "");
@@ -121,7 +120,7 @@ void add_bench_command(CLI::App &app, int &status) {
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--batch", opt->batch, "batch size (every symbolic dimension)")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--steps", opt->steps, "timed steps (after warm-up)")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", opt->threads, "oneDNN threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", opt->threads, "threads of oneDNN and the generated loops (0: $OMP_NUM_THREADS if set, else all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   add_code_options(*cmd, opt->code);
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--json", opt->json, "print {\"us_per_step\", \"samples_per_s\", \"gflops\", \"flop_per_step\", \"compile_ms\", \"compiled_from_cache\"}");

@@ -40,8 +40,8 @@ NNCC_EXPORT const char *nncc_model_name(const nncc_model *model);
 NNCC_EXPORT const char *nncc_model_json(const nncc_model *model);
 
 /* A session: params initialized from `seed` (the same values as the JIT's
- * Session with that seed), optimizer state at zero. `threads`: oneDNN
- * threads, 0 for all cores. NULL on failure: nncc_last_error(NULL) says why. */
+ * Session with that seed), optimizer state at zero. `threads`: threads of
+ * oneDNN and the generated loops, 0 for $OMP_NUM_THREADS if set, else all cores. NULL on failure: nncc_last_error(NULL) says why. */
 NNCC_EXPORT nncc_session *nncc_session_create(const nncc_model *model, uint64_t seed, int threads);
 NNCC_EXPORT void nncc_session_destroy(nncc_session *s);
 

@@ -41,7 +41,7 @@ class Communicator;
 
 struct SessionOptions {
   uint64_t seed = 0;
-  int threads = 0; // oneDNN threads; 0: all cores
+  int threads = 0; // threads of oneDNN and the generated loops; 0: $OMP_NUM_THREADS if set, else all cores
   /// Data-parallel training (see Session::set_communicator); null: one process.
   std::shared_ptr<Communicator> communicator;
 };
@@ -87,6 +87,7 @@ public:
   void set_lr(double lr);
   double lr() const;
   int64_t step() const; // completed train steps
+  int threads() const;   // the threads its calls run on (SessionOptions::threads, 0 resolved)
 
   std::vector<std::string> param_names() const;
   Tensor param(const std::string &name) const;
