@@ -120,7 +120,7 @@ void add_bench_command(CLI::App &app, int &status) {
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--batch", opt->batch, "batch size (every symbolic dimension)")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--steps", opt->steps, "timed steps (after warm-up)")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", opt->threads, "threads of oneDNN and the generated loops (0: $OMP_NUM_THREADS if set, else all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_threads_option(*cmd, opt->threads);
   add_code_options(*cmd, opt->code);
   cmd->add_option("-O", opt->opt_level, "LLVM optimization level 0..3")->capture_default_str()->check(CLI::Range(0, 3));
   cmd->add_flag("--json", opt->json, "print {\"us_per_step\", \"samples_per_s\", \"gflops\", \"flop_per_step\", \"compile_ms\", \"compiled_from_cache\"}");

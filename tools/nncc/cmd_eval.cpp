@@ -18,6 +18,7 @@ namespace {
 struct EvalOptions {
   std::string path, weights;
   DataOptions data;
+  int threads = 0;
 };
 
 void print_confusion(const std::vector<std::vector<int64_t>> &confusion) {
@@ -40,7 +41,7 @@ int run_eval(const EvalOptions &opt) {
   data::Dataset &d = splits.test ? *splits.test : splits.train;
   compiler::build_entry_points(module);
   Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
-  Session s = model.new_session();
+  Session s = model.new_session({.seed = 0, .threads = opt.threads});
   // Features scaled as in training (nncc train --standardize), when it did.
   Standardization::from_metadata(s.load(opt.weights)).apply(d);
   Binding binding(model.desc(), d, opt.data.overrides());
@@ -60,6 +61,7 @@ void add_eval_command(CLI::App &app, int &status) {
   auto opt = std::make_shared<EvalOptions>();
   cmd->add_option("file", opt->path, "the .nn model file")->required();
   cmd->add_option("--weights", opt->weights, "a safetensors checkpoint written by nncc train or Session::save")->required();
+  add_threads_option(*cmd, opt->threads);
   opt->data.add_to(*cmd, "the data: a SPEC as for nncc train (fashion-mnist: its test split)");
   cmd->callback([opt, &status] { status = run_eval(*opt); });
 }

@@ -32,6 +32,7 @@ struct SampleOptions {
   int64_t length = 300, top_k = 0;
   double temperature = 1.0;
   uint64_t seed = 0;
+  int threads = 0;
 };
 
 /// The character model's shape: input `ids` i32[N, T] and output `scores` [N, T, V].
@@ -114,7 +115,7 @@ int run_sample(const SampleOptions &opt) {
   ir::Module &module = *file.result.module;
   compiler::build_entry_points(module);
   Model model(jit::compile(module, {.cpu = "native", .opt_level = 2}));
-  Session s = model.new_session();
+  Session s = model.new_session({.seed = 0, .threads = opt.threads});
   std::map<std::string, std::string> metadata = s.load(opt.weights);
   auto vocab_it = metadata.find(data::kVocabularyMetadata);
   if (vocab_it == metadata.end())
@@ -166,6 +167,7 @@ void add_sample_command(CLI::App &app, int &status) {
       ->capture_default_str();
   cmd->add_option("--top-k", opt->top_k, "draw among the K likeliest characters only (0: all)")->capture_default_str();
   cmd->add_option("--seed", opt->seed, "seed of the draws")->capture_default_str();
+  add_threads_option(*cmd, opt->threads);
   cmd->add_option("--prompt", opt->prompt, "text to continue (printed first); default: start after a line break");
   cmd->callback([opt, &status] { status = run_sample(*opt); });
 }

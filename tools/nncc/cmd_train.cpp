@@ -477,7 +477,7 @@ void add_train_command(CLI::App &app, int &status) {
   auto *schedule = cmd->add_option("--schedule", opt->schedule_name, "lr schedule: constant, or cosine (from the lr to 0 over all steps, set before each step)")
       ->capture_default_str()
       ->check(CLI::IsMember(lr_schedule_names()));
-  cmd->add_option("--threads", opt->threads, "threads of oneDNN and the generated loops (0: $OMP_NUM_THREADS if set, else all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_threads_option(*cmd, opt->threads);
   add_code_options(*cmd, opt->code);
   cmd->add_flag("--standardize", opt->standardize,
                "scale every feature column to mean 0 and variance 1 with the training data's statistics (kept in the checkpoint; "

@@ -35,6 +35,12 @@ ir::Module *compile_trainable(const std::string &path, CompiledFile &file, std::
   return file.result.module.get();
 }
 
+void add_threads_option(CLI::App &cmd, int &threads) {
+  cmd.add_option("--threads", threads, "threads of oneDNN and the generated loops (0: $OMP_NUM_THREADS if set, else all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
 void add_code_options(CLI::App &cmd, CodeOptions &options) {
   cmd.add_option("--precision", options.precision,
                  "f32, or bf16: matrix products in bf16 through oneDNN (AMX or avx512_bf16) with f32 accumulation, "

@@ -44,6 +44,8 @@ struct CodeOptions {
   }
 };
 void add_code_options(CLI::App &cmd, CodeOptions &options);
+/// --threads T: the session's threads (0: $OMP_NUM_THREADS if set, else all cores).
+void add_threads_option(CLI::App &cmd, int &threads);
 /// With --precision bf16 on a CPU without native bf16 (nncc::native_bf16),
 /// says on stderr that the products run in f32 on bf16-rounded operands.
 void note_bf16_fallback(const CodeOptions &options);
